@@ -1,0 +1,71 @@
+//! `ConnectionRepository` and `OAuthStateRepository`: Google grants and pending consents.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::connection::{GoogleConnection, NewConnection};
+use crate::ports::StoreError;
+use crate::secret::Secret;
+use crate::user_id::UserId;
+
+/// Stores users' Google connections, with the refresh token encrypted at rest.
+pub trait ConnectionRepository: Send + Sync {
+    /// The user's connection, decrypted, or `None` when the user never connected.
+    fn find_connection(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
+
+    /// Stores a fresh grant: status `connected`, the sync token cleared (the next run lists all).
+    fn save_connection(
+        &self,
+        connection: &NewConnection,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<GoogleConnection, StoreError>> + Send;
+
+    /// Marks the connection `reauth_required` after Google refused the grant.
+    fn mark_reauth_required(
+        &self,
+        user: &UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets the tokens (status `revoked`) and returns the connection as it was, for revoking.
+    fn forget_connection(
+        &self,
+        user: &UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
+}
+
+/// An OAuth consent in progress: kept server-side, single use, short-lived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAuthorization {
+    /// The random `state` sent to Google.
+    pub state: String,
+    /// Who is connecting.
+    pub user_id: UserId,
+    /// The PKCE verifier; it never leaves the server.
+    pub pkce_verifier: Secret,
+    /// Where to send the browser afterwards (already checked against the allowed origins).
+    pub return_to: Option<String>,
+    /// When the state stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Keeps pending OAuth consents until the callback takes them.
+pub trait OAuthStateRepository: Send + Sync {
+    /// Stores a pending consent.
+    fn save_pending(
+        &self,
+        pending: &PendingAuthorization,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the consent for `state`; `None` when unknown, used or expired at `now`.
+    fn take_pending(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<PendingAuthorization>, StoreError>> + Send;
+}

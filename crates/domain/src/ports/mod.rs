@@ -1,0 +1,25 @@
+//! The ports: traits the outer crates implement (storage, Google) and the domain's use cases call.
+//!
+//! They are async traits without boxing (`impl Future + Send`), so callers stay generic.
+
+mod api_keys;
+mod auth;
+mod clock;
+mod configs;
+mod connections;
+mod contacts;
+mod errors;
+mod jobs;
+mod profiles;
+
+pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
+pub use auth::{AuthorizationRequest, GoogleAuthorizer, TokenGrant};
+pub use clock::{Clock, SystemClock};
+pub use configs::ConfigRepository;
+pub use connections::{ConnectionRepository, OAuthStateRepository, PendingAuthorization};
+pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
+pub use errors::{EnqueueError, SourceError, StoreError};
+pub use jobs::{JobQueue, JobRepository, Page, RescueReport};
+pub use profiles::{
+    CompletedRun, PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore,
+};

@@ -1,0 +1,123 @@
+//! `SyncRunStore` (the sync engine's writes) and `ProfileRepository` (the API's reads of profiles).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::job::{JobCounts, JobLease};
+use crate::ports::{Page, StoreError};
+use crate::profile::ProfileDraft;
+use crate::secret::Secret;
+use crate::user_id::UserId;
+
+/// One listed page, already mapped, to apply in one transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct PageWrite<'a> {
+    /// People with an identifier, to upsert.
+    pub profiles: &'a [ProfileDraft],
+    /// Resource names Google reported deleted.
+    pub deletions: &'a [String],
+    /// People on the page without an identifier.
+    pub skipped_no_identifier: i64,
+    /// The run's counts before this page (the job's progress is set to these plus the page's).
+    pub counts_before: JobCounts,
+}
+
+/// How a run ended successfully.
+#[derive(Debug, Clone)]
+pub struct CompletedRun {
+    /// The run's counts over all pages.
+    pub counts: JobCounts,
+    /// The sync token from the last page, for the next incremental run.
+    pub sync_token: Option<Secret>,
+    /// Whether the run listed everything (then profiles it did not see are deleted).
+    pub full_listing: bool,
+    /// When the run finished.
+    pub finished_at: DateTime<Utc>,
+}
+
+/// The writes of one sync run, each fenced by the job's lease.
+pub trait SyncRunStore: Send + Sync {
+    /// Upserts the page's profiles, marks its deletions, and records the job's progress, in one
+    /// transaction. Returns the page's own counts (created, updated, unchanged, deleted, ...).
+    fn apply_page(
+        &self,
+        lease: &JobLease,
+        page: PageWrite<'_>,
+    ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
+
+    /// In one transaction: for a full listing, marks deleted the user's profiles this run did not
+    /// see; stores the sync token; marks the job `completed` with the final counts (returned).
+    fn complete_run(
+        &self,
+        lease: &JobLease,
+        run: CompletedRun,
+    ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
+
+    /// Ends the attempt with an error: queued again at `retry_at` when given, else `failed`.
+    fn fail_run(
+        &self,
+        lease: &JobLease,
+        message: &str,
+        counts: JobCounts,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A synced profile as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredProfile {
+    /// The profile's id.
+    pub id: Uuid,
+    /// The Google resource name.
+    pub source_id: String,
+    /// The name to show.
+    pub display_name: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Primary email.
+    pub primary_email: Option<String>,
+    /// All emails.
+    pub emails: Vec<String>,
+    /// All phones.
+    pub phones: Vec<String>,
+    /// Organization name.
+    pub organization: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Photo URL.
+    pub photo_url: Option<String>,
+    /// The person's etag at the last sync.
+    pub etag: Option<String>,
+    /// When Google's side deleted it; `None` while live.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// When the row last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A query over one user's profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileQuery {
+    /// Whose profiles.
+    pub user_id: UserId,
+    /// At most this many.
+    pub limit: i64,
+    /// From this cursor on.
+    pub cursor: Option<String>,
+    /// Case-insensitive match on name or email.
+    pub search: Option<String>,
+    /// Include deleted profiles.
+    pub include_deleted: bool,
+}
+
+/// Reads synced profiles.
+pub trait ProfileRepository: Send + Sync {
+    /// One page of a user's profiles, ordered by display name then id.
+    fn list_profiles(
+        &self,
+        query: &ProfileQuery,
+    ) -> impl Future<Output = Result<Page<StoredProfile>, StoreError>> + Send;
+}
