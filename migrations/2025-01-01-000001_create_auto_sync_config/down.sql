@@ -1,0 +1,1 @@
+DROP TABLE google_contacts_auto_sync_config;
