@@ -14,6 +14,7 @@ pub mod ports;
 pub mod profile;
 pub mod schedule;
 pub mod secret;
+pub mod sync;
 pub mod user_id;
 
 pub use config::{AutoSyncConfig, ConfigUpdate, PausedReason, apply_update};

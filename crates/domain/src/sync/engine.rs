@@ -1,0 +1,307 @@
+//! `SyncEngine::run`: lists a user's contacts page by page and applies each page in its own
+//! transaction, storing the new sync token only with the completed job.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::join;
+
+use crate::config::AutoSyncConfig;
+use crate::connection::ConnectionStatus;
+use crate::job::{JobCounts, JobLease};
+use crate::ports::{
+    Clock, CompletedRun, ConfigRepository, ConnectionRepository, ContactListing, ContactPage,
+    ContactsSource, ListingMode, PageWrite, SourceError, StoreError, SyncRunStore,
+};
+use crate::schedule::{FailureKind, SyncFailure, on_failure, on_success};
+use crate::secret::Secret;
+use crate::sync::messages::{RunError, failure_for};
+use crate::sync::page::map_page;
+use crate::sync::retry::job_retry_delay;
+
+/// How the engine retries a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// Attempts a job gets before a transient failure fails it for good.
+    pub max_attempts: i32,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self { max_attempts: 3 }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The job completed with these counts.
+    Completed(JobCounts),
+    /// The attempt failed and the job is queued again for `retry_at`.
+    Retrying {
+        /// When the next attempt may start.
+        retry_at: DateTime<Utc>,
+        /// What went wrong.
+        failure: SyncFailure,
+    },
+    /// The job failed for good.
+    Failed(SyncFailure),
+    /// Another attempt owns the job now; this run changed nothing more and stopped.
+    LeaseLost,
+}
+
+/// The run could not even record its own end (the database is gone); the lease will expire and
+/// the rescuer will hand the job to another attempt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the sync could not record its result: {0}")]
+pub struct SyncError(#[from] pub StoreError);
+
+/// Told about progress after each applied page (a terminal progress bar, for example).
+pub trait SyncProgress: Send + Sync {
+    /// Called with the run's counts so far and Google's total when known.
+    fn on_page(&self, counts: &JobCounts, total_hint: Option<i64>);
+}
+
+impl SyncProgress for () {
+    fn on_page(&self, _counts: &JobCounts, _total_hint: Option<i64>) {}
+}
+
+/// Runs sync jobs over a store, a contacts source and a clock.
+#[derive(Debug, Clone)]
+pub struct SyncEngine<St, Src, Clk> {
+    store: St,
+    source: Src,
+    clock: Clk,
+    settings: SyncSettings,
+}
+
+struct Listed {
+    counts: JobCounts,
+    sync_token: Option<Secret>,
+    full_listing: bool,
+}
+
+impl<St, Src, Clk> SyncEngine<St, Src, Clk>
+where
+    St: SyncRunStore + ConfigRepository + ConnectionRepository,
+    Src: ContactsSource,
+    Clk: Clock,
+{
+    /// An engine over these ports.
+    pub fn new(store: St, source: Src, clock: Clk, settings: SyncSettings) -> Self {
+        Self {
+            store,
+            source,
+            clock,
+            settings,
+        }
+    }
+
+    /// The store the engine writes to.
+    pub fn store(&self) -> &St {
+        &self.store
+    }
+
+    /// Runs one attempt of a claimed job to its end and records that end.
+    pub async fn run(
+        &self,
+        lease: &JobLease,
+        progress: &impl SyncProgress,
+    ) -> Result<SyncOutcome, SyncError> {
+        let clock_start = Instant::now();
+        tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, trigger = lease.trigger.as_str(), "sync started");
+        let mut counts = JobCounts::default();
+        match self.list_and_apply(lease, &mut counts, progress).await {
+            Ok(listed) => self.complete(lease, listed, clock_start).await,
+            Err(RunError::Store(StoreError::LeaseLost)) => {
+                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, "sync stopped: lease lost to another attempt");
+                Ok(SyncOutcome::LeaseLost)
+            }
+            Err(error) => self.fail(lease, &error, counts).await,
+        }
+    }
+
+    async fn list_and_apply(
+        &self,
+        lease: &JobLease,
+        counts: &mut JobCounts,
+        progress: &impl SyncProgress,
+    ) -> Result<Listed, RunError> {
+        let connection = self
+            .store
+            .find_connection(&lease.user_id)
+            .await
+            .map_err(RunError::Store)?;
+        let usable = connection.filter(|c| c.status == ConnectionStatus::Connected);
+        let Some((refresh_token, sync_token)) =
+            usable.and_then(|c| Some((c.refresh_token?, c.sync_token)))
+        else {
+            return Err(RunError::NotConnected);
+        };
+        if let Some(token) = sync_token {
+            let mode = ListingMode::Incremental(token);
+            match self
+                .apply_listing(lease, &refresh_token, mode, counts, progress)
+                .await
+            {
+                Err(RunError::Source(SourceError::SyncTokenExpired)) => {
+                    tracing::info!(user = %lease.user_id, job = %lease.job_id, "sync token expired; listing everything");
+                }
+                other => return other,
+            }
+        }
+        self.apply_listing(lease, &refresh_token, ListingMode::Full, counts, progress)
+            .await
+    }
+
+    async fn apply_listing(
+        &self,
+        lease: &JobLease,
+        refresh_token: &Secret,
+        mode: ListingMode,
+        counts: &mut JobCounts,
+        progress: &impl SyncProgress,
+    ) -> Result<Listed, RunError> {
+        let full_listing = mode == ListingMode::Full;
+        let mut listing = self
+            .source
+            .open_listing(&lease.user_id, refresh_token, mode);
+        let mut next = listing.next_page().await.map_err(RunError::Source)?;
+        let mut sync_token = None;
+        let mut page_number = 0_u32;
+        while let Some(page) = next {
+            page_number += 1;
+            let ContactPage {
+                people,
+                next_sync_token,
+                total_items,
+            } = page;
+            let mapped = map_page(&people);
+            drop(people);
+            let write = PageWrite {
+                profiles: &mapped.profiles,
+                deletions: &mapped.deletions,
+                skipped_no_identifier: mapped.skipped_no_identifier,
+                counts_before: *counts,
+            };
+            let is_last = next_sync_token.is_some();
+            let (applied, fetched) = if is_last {
+                (self.store.apply_page(lease, write).await, Ok(None))
+            } else {
+                join(self.store.apply_page(lease, write), listing.next_page()).await
+            };
+            let mut page_counts = applied.map_err(RunError::Store)?;
+            page_counts.total_contacts += mapped.repeated;
+            page_counts.synced += mapped.repeated;
+            page_counts.unchanged += mapped.repeated;
+            counts.add(&page_counts);
+            tracing::debug!(user = %lease.user_id, job = %lease.job_id, page = page_number, people = page_counts.total_contacts, fetched = counts.total_contacts, created = page_counts.created, updated = page_counts.updated, deleted = page_counts.deleted, "sync page applied");
+            progress.on_page(counts, total_items);
+            if is_last {
+                sync_token = next_sync_token;
+                next = listing.next_page().await.map_err(RunError::Source)?;
+            } else {
+                next = fetched.map_err(RunError::Source)?;
+            }
+        }
+        Ok(Listed {
+            counts: *counts,
+            sync_token,
+            full_listing,
+        })
+    }
+
+    async fn complete(
+        &self,
+        lease: &JobLease,
+        listed: Listed,
+        clock_start: Instant,
+    ) -> Result<SyncOutcome, SyncError> {
+        let run = CompletedRun {
+            counts: listed.counts,
+            sync_token: listed.sync_token,
+            full_listing: listed.full_listing,
+            finished_at: self.clock.now(),
+        };
+        let counts = match self.store.complete_run(lease, run).await {
+            Ok(counts) => counts,
+            Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
+            Err(other) => {
+                return self
+                    .fail(lease, &RunError::Store(other), listed.counts)
+                    .await;
+            }
+        };
+        let started_at = lease.started_at;
+        self.update_config(lease, |config| on_success(config, started_at))
+            .await?;
+        tracing::info!(
+            user = %lease.user_id,
+            job = %lease.job_id,
+            total = counts.total_contacts,
+            synced = counts.synced,
+            skipped_no_identifier = counts.skipped_no_identifier,
+            created = counts.created,
+            updated = counts.updated,
+            unchanged = counts.unchanged,
+            deleted = counts.deleted,
+            full = listed.full_listing,
+            duration_ms = clock_start.elapsed().as_millis() as u64,
+            "sync completed"
+        );
+        Ok(SyncOutcome::Completed(counts))
+    }
+
+    async fn fail(
+        &self,
+        lease: &JobLease,
+        error: &RunError,
+        counts: JobCounts,
+    ) -> Result<SyncOutcome, SyncError> {
+        let (failure, retryable) = failure_for(error);
+        let now = self.clock.now();
+        if retryable && lease.attempt < self.settings.max_attempts {
+            let retry_at = now + job_retry_delay(lease.attempt, self.clock.jitter());
+            return match self
+                .store
+                .fail_run(lease, &failure.message, counts, Some(retry_at))
+                .await
+            {
+                Ok(()) => {
+                    tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, retry_at = %retry_at, error = %failure.message, "sync attempt failed; will retry");
+                    Ok(SyncOutcome::Retrying { retry_at, failure })
+                }
+                Err(StoreError::LeaseLost) => Ok(SyncOutcome::LeaseLost),
+                Err(other) => Err(SyncError(other)),
+            };
+        }
+        match self
+            .store
+            .fail_run(lease, &failure.message, counts, None)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
+            Err(other) => return Err(SyncError(other)),
+        }
+        if failure.kind == FailureKind::Authorization {
+            self.store.mark_reauth_required(&lease.user_id, now).await?;
+        }
+        let jitter = self.clock.jitter();
+        self.update_config(lease, |config| on_failure(config, now, &failure, jitter))
+            .await?;
+        tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, error = %failure.message, "sync failed");
+        Ok(SyncOutcome::Failed(failure))
+    }
+
+    async fn update_config(
+        &self,
+        lease: &JobLease,
+        rule: impl FnOnce(&AutoSyncConfig) -> AutoSyncConfig + Send,
+    ) -> Result<(), StoreError> {
+        self.store
+            .modify_config(&lease.user_id, |current| current.map(rule))
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,12 @@
+//! The sync use case: one run of one user's sync job, generic over the ports, shared by "Sync now",
+//! the CLI and the scheduler.
+
+mod engine;
+mod messages;
+mod page;
+mod retry;
+
+pub use engine::{SyncEngine, SyncError, SyncOutcome, SyncProgress, SyncSettings};
+pub use messages::{NOT_CONNECTED_MESSAGE, REAUTH_MESSAGE, RunError, failure_for};
+pub use page::{MappedPage, map_page};
+pub use retry::job_retry_delay;

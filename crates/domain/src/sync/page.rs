@@ -1,0 +1,42 @@
+//! Maps one listed page into the writes it causes: profiles to upsert, deletions, skips.
+
+use std::collections::HashMap;
+
+use crate::person::GooglePerson;
+use crate::profile::{PersonOutcome, ProfileDraft, map_person};
+
+/// A page of people sorted into what the store writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappedPage {
+    /// Profiles to upsert, one per resource name (a repeated person keeps its last version).
+    pub profiles: Vec<ProfileDraft>,
+    /// Resource names Google reported deleted.
+    pub deletions: Vec<String>,
+    /// People without an email or phone.
+    pub skipped_no_identifier: i64,
+    /// People that appeared twice on the page; their earlier version was dropped.
+    pub repeated: i64,
+}
+
+/// Sorts a page's people into profiles, deletions and skips; every person lands in one of them.
+pub fn map_page(people: &[GooglePerson]) -> MappedPage {
+    let mut page = MappedPage::default();
+    let mut position_of: HashMap<String, usize> = HashMap::new();
+    for person in people {
+        match map_person(person) {
+            PersonOutcome::Profile(profile) => match position_of.get(&profile.source_id) {
+                Some(&index) => {
+                    page.profiles[index] = profile;
+                    page.repeated += 1;
+                }
+                None => {
+                    position_of.insert(profile.source_id.clone(), page.profiles.len());
+                    page.profiles.push(profile);
+                }
+            },
+            PersonOutcome::SkippedNoIdentifier { .. } => page.skipped_no_identifier += 1,
+            PersonOutcome::Deleted { resource_name } => page.deletions.push(resource_name),
+        }
+    }
+    page
+}
