@@ -35,7 +35,10 @@ pub struct ProfileDraft {
 }
 
 /// What a listed person means for the profiles: every person lands in exactly one arm.
-#[allow(clippy::large_enum_variant, reason = "each outcome is consumed at once, never stored in bulk")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "each outcome is consumed at once, never stored in bulk"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersonOutcome {
     /// The person has an email or phone: upsert this profile.
