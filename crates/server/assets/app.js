@@ -1,0 +1,283 @@
+// The auto-sync settings card: talks only to the public pulse-sync API with the user's API key.
+"use strict";
+
+const API = "/api/logos-vision";
+const PRESET_INTERVALS = ["4", "12", "24", "48"];
+const POLL_MS = 500;
+
+const $ = (id) => document.getElementById(id);
+const state = { key: null, workspace: null, config: null, pollTimer: null };
+
+function readCredentials() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  if (fragment.get("key") && fragment.get("workspace")) {
+    sessionStorage.setItem("pulse.key", fragment.get("key"));
+    sessionStorage.setItem("pulse.workspace", fragment.get("workspace"));
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  state.key = sessionStorage.getItem("pulse.key");
+  state.workspace = sessionStorage.getItem("pulse.workspace");
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const detail = body && body.error ? body.error : {};
+    super(detail.message || `The server answered ${status}`);
+    this.status = status;
+    this.code = detail.code;
+    this.jobId = detail.job_id;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${state.key}`, Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (networkError) {
+    throw new ApiError(0, { error: { message: "The pulse-sync server cannot be reached. Check your connection." } });
+  }
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+const ws = () => encodeURIComponent(state.workspace);
+
+function show(id, visible) { $(id).hidden = !visible; }
+
+function plural(n, word) { return `${n.toLocaleString()} ${word}${n === 1 ? "" : "s"}`; }
+
+function resultText(job) {
+  if (job.status === "failed") return `Failed: ${job.error || "unknown error"}`;
+  if (job.status === "cancelled") return "Cancelled";
+  const parts = [`${job.synced.toLocaleString()} synced`, `${job.skipped_no_identifier.toLocaleString()} skipped (no identifier)`];
+  if (job.deleted > 0) parts.push(`${job.deleted.toLocaleString()} deleted`);
+  return parts.join(", ");
+}
+
+function formatTime(iso) { return iso ? new Date(iso).toLocaleString() : "never"; }
+
+function renderConfig(config) {
+  state.config = config;
+  const toggle = $("auto-sync-toggle");
+  toggle.setAttribute("aria-checked", String(config.enabled));
+  $("toggle-label").textContent = config.enabled ? "ON" : "OFF";
+  $("interval-text").textContent = `Sync contacts from Google every ${plural(config.interval_hours, "hour")}`;
+  const preset = PRESET_INTERVALS.includes(String(config.interval_hours));
+  $("interval-select").value = preset ? String(config.interval_hours) : "custom";
+  show("custom-interval", !preset);
+  if (!preset) $("custom-hours").value = config.interval_hours;
+
+  let next = "Auto-sync is off";
+  if (config.enabled && config.next_sync_in) next = `Next sync: ${config.next_sync_in}`;
+  else if (config.enabled && config.paused_reason) next = "Auto-sync is paused";
+  $("next-sync").textContent = next;
+
+  const paused = $("paused");
+  if (config.paused_reason === "google_reauth_required") {
+    paused.textContent = "Paused: Google access was revoked. Reconnect Google to resume auto-sync.";
+  } else if (config.paused_reason === "too_many_failures") {
+    paused.textContent = `Paused after ${config.consecutive_failures} failed syncs in a row: ${config.last_error || ""} Turn auto-sync off and on to resume.`;
+  }
+  paused.hidden = !config.paused_reason;
+
+  const badge = $("connection-badge");
+  const labels = { connected: "Connected", reauth_required: "Reconnect needed", not_connected: "Not connected" };
+  badge.textContent = labels[config.connection] || config.connection;
+  badge.className = `badge ${config.connection}`;
+  const texts = {
+    connected: "pulse-sync can read your Google Contacts.",
+    reauth_required: "Google no longer accepts pulse-sync's access. Reconnect to continue syncing.",
+    not_connected: "Connect your Google account so pulse-sync can read your contacts.",
+  };
+  $("connection-text").textContent = texts[config.connection] || "";
+  const connect = $("connect-button");
+  connect.hidden = config.connection === "connected";
+  connect.textContent = config.connection === "reauth_required" ? "Reconnect" : "Connect Google";
+}
+
+function renderLastSync(jobs) {
+  const last = jobs.find((job) => job.status === "completed" || job.status === "failed");
+  $("last-sync").textContent = last
+    ? `Last sync: ${formatTime(last.finished_at || last.created_at)} · ${resultText(last)}`
+    : "Last sync: never";
+}
+
+function renderJobs(jobs) {
+  const body = $("jobs-body");
+  body.replaceChildren();
+  if (jobs.length === 0) {
+    const row = body.insertRow();
+    const cell = row.insertCell();
+    cell.colSpan = 4;
+    cell.textContent = "No syncs yet";
+    return;
+  }
+  for (const job of jobs) {
+    const row = body.insertRow();
+    row.insertCell().textContent = formatTime(job.started_at || job.created_at);
+    row.insertCell().textContent = job.trigger;
+    const status = row.insertCell();
+    status.textContent = job.status;
+    status.className = `status-${job.status}`;
+    row.insertCell().textContent = job.status === "running" || job.status === "queued"
+      ? `${job.fetched.toLocaleString()} fetched…` : resultText(job);
+  }
+}
+
+async function loadJobs() {
+  const page = await api("GET", `/google-contacts/sync/jobs?workspace_id=${ws()}&limit=10`);
+  renderJobs(page.items);
+  renderLastSync(page.items);
+  return page.items;
+}
+
+async function loadAll() {
+  show("load-error", false);
+  show("skeleton", true);
+  try {
+    const config = await api("GET", `/auto-sync/config?workspace_id=${ws()}`);
+    const jobs = await loadJobs();
+    renderConfig(config);
+    ["settings", "google", "sync", "jobs"].forEach((id) => show(id, true));
+    const active = jobs.find((job) => job.status === "queued" || job.status === "running");
+    if (active) followJob(active.id);
+  } catch (error) {
+    $("load-error-message").textContent = error.status === 401
+      ? "The API key was not accepted. Open the page again with a valid key."
+      : error.message;
+    show("load-error", true);
+  } finally {
+    show("skeleton", false);
+  }
+}
+
+function setMessage(id, text, isError) {
+  const el = $(id);
+  el.textContent = text;
+  el.classList.toggle("error", Boolean(isError));
+}
+
+async function saveConfig(enabled, intervalHours) {
+  setMessage("settings-message", "Saving…");
+  try {
+    const body = { workspace_id: state.workspace, enabled };
+    if (intervalHours !== undefined) body.interval_hours = intervalHours;
+    renderConfig(await api("PUT", "/auto-sync/config", body));
+    setMessage("settings-message", enabled ? "Auto-sync is on" : "Auto-sync is off");
+  } catch (error) {
+    setMessage("settings-message", error.message, true);
+    renderConfig(state.config);
+  }
+}
+
+function renderProgress(job) {
+  show("progress", true);
+  const bar = $("progress-bar");
+  const fill = $("progress-fill");
+  if (job.status === "queued") {
+    bar.classList.add("indeterminate");
+    $("progress-text").textContent = "Waiting for a worker…";
+  } else if (job.status === "running") {
+    bar.classList.add("indeterminate");
+    $("progress-text").textContent = `Syncing… ${job.fetched.toLocaleString()} contacts fetched`;
+  } else {
+    bar.classList.remove("indeterminate");
+    fill.style.width = "100%";
+    bar.setAttribute("aria-valuenow", "100");
+  }
+}
+
+function followJob(jobId) {
+  clearTimeout(state.pollTimer);
+  $("sync-now").disabled = true;
+  setMessage("sync-result", "");
+  const poll = async () => {
+    try {
+      const job = await api("GET", `/google-contacts/sync/jobs/${encodeURIComponent(jobId)}`);
+      renderProgress(job);
+      if (job.status === "queued" || job.status === "running") {
+        state.pollTimer = setTimeout(poll, POLL_MS);
+        return;
+      }
+      $("sync-now").disabled = false;
+      show("progress", false);
+      setMessage("sync-result", resultText(job), job.status !== "completed");
+      await loadJobs();
+      renderConfig(await api("GET", `/auto-sync/config?workspace_id=${ws()}`));
+    } catch (error) {
+      setMessage("sync-result", error.message, true);
+      state.pollTimer = setTimeout(poll, POLL_MS * 4);
+    }
+  };
+  poll();
+}
+
+async function syncNow() {
+  try {
+    const job = await api("POST", "/google-contacts/sync", { workspace_id: state.workspace });
+    followJob(job.id);
+  } catch (error) {
+    if (error.code === "sync_in_progress" && error.jobId) followJob(error.jobId);
+    else setMessage("sync-result", error.message, true);
+  }
+}
+
+async function connectGoogle() {
+  try {
+    const returnTo = window.location.origin + window.location.pathname;
+    const answer = await api("POST", "/google/connect", { workspace_id: state.workspace, return_to: returnTo });
+    window.location.assign(answer.authorization_url);
+  } catch (error) {
+    setMessage("settings-message", error.message, true);
+  }
+}
+
+function reportOAuthReturn() {
+  const params = new URLSearchParams(window.location.search);
+  const outcome = params.get("google");
+  if (!outcome) return;
+  const text = outcome === "connected"
+    ? "Google connected."
+    : `Google was not connected: ${params.get("reason") || "unknown reason"}.`;
+  history.replaceState(null, "", window.location.pathname);
+  setTimeout(() => setMessage("settings-message", text, outcome !== "connected"), 0);
+}
+
+function wireEvents() {
+  $("auto-sync-toggle").addEventListener("click", () => saveConfig(!state.config.enabled));
+  $("interval-select").addEventListener("change", (event) => {
+    const value = event.target.value;
+    show("custom-interval", value === "custom");
+    if (value === "custom") { $("custom-hours").focus(); return; }
+    saveConfig(state.config.enabled, Number(value));
+  });
+  $("custom-apply").addEventListener("click", () => {
+    const hours = Number($("custom-hours").value);
+    if (!Number.isInteger(hours) || hours < 1 || hours > 720) {
+      setMessage("settings-message", "Choose a whole number of hours from 1 to 720.", true);
+      return;
+    }
+    saveConfig(state.config.enabled, hours);
+  });
+  $("custom-hours").addEventListener("keydown", (event) => { if (event.key === "Enter") $("custom-apply").click(); });
+  $("sync-now").addEventListener("click", syncNow);
+  $("connect-button").addEventListener("click", connectGoogle);
+  $("retry-button").addEventListener("click", loadAll);
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem("pulse.key", $("key-input").value.trim());
+    sessionStorage.setItem("pulse.workspace", $("workspace-input").value.trim());
+    show("key-form", false);
+    readCredentials();
+    loadAll();
+  });
+}
+
+readCredentials();
+wireEvents();
+reportOAuthReturn();
+if (state.key && state.workspace) loadAll(); else show("key-form", true);
