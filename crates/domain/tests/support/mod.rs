@@ -69,3 +69,5 @@ pub fn off_config(user_id: &str, interval_hours: i64) -> AutoSyncConfig {
         ..active_config(user_id, interval_hours, t0())
     }
 }
+
+pub mod persons;
