@@ -1,4 +1,13 @@
 //! PostgreSQL storage for pulse-sync: the embedded migrations, the connection pool, the sealed
 //! (encrypted) secrets, and the repositories that implement the domain's ports.
 
+pub mod crypto;
+pub mod error;
+pub mod migrations;
+pub mod pool;
 pub mod schema;
+
+pub use crypto::{CryptoError, KeyRing, generate_key};
+pub use error::StorageError;
+pub use migrations::{MigrationReport, run_migrations};
+pub use pool::{PgPool, PoolSettings, build_pool};

@@ -1,0 +1,3 @@
+//! The subcommands of `pulse-sync`, one module each.
+
+pub mod migrate;
