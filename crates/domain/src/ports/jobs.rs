@@ -75,6 +75,16 @@ pub trait JobQueue: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<JobLease>, StoreError>> + Send;
 
+    /// Claims one given job (the CLI's foreground sync) as `running` with a lease, whatever its
+    /// `run_after`; `None` when it is not queued (another worker claimed it, or it ended).
+    fn claim_job(
+        &self,
+        job_id: Uuid,
+        worker_id: &str,
+        lease_for: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<JobLease>, StoreError>> + Send;
+
     /// Extends a lease; `false` when the lease was lost (the worker must stop).
     fn heartbeat(
         &self,
