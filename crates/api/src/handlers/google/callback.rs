@@ -1,0 +1,221 @@
+//! `GET /api/logos-vision/google/callback`: where Google sends the browser back. The single-use
+//! state authenticates it; the code is exchanged with the stored PKCE verifier, the grant stored
+//! (encrypted by the store), a paused auto-sync unpaused, and the browser sent to `return_to`.
+
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use pulse_domain::ports::{GoogleAuthorizer, PendingAuthorization};
+use pulse_domain::{ConfigUpdate, NewConnection, apply_update};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::handlers::google::return_to::with_outcome;
+use crate::state::{ApiState, ApiStore};
+use crate::views::StatusView;
+
+/// The longest `state` accepted.
+const MAX_STATE_CHARS: usize = 512;
+
+/// Google's error codes are short snake-case words; anything else is reported generically.
+const MAX_REASON_CHARS: usize = 40;
+
+/// What Google adds to the redirect (other parameters it sends are ignored).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CallbackQuery {
+    /// The state from the consent URL.
+    pub state: Option<String>,
+    /// The authorization code, on success.
+    pub code: Option<String>,
+    /// Google's error code, e.g. `access_denied`, on refusal.
+    pub error: Option<String>,
+}
+
+/// Why finishing the consent failed: a short reason for the redirect, and what to answer when
+/// there is nowhere to redirect.
+struct Failure {
+    reason: String,
+    error: ApiError,
+}
+
+impl Failure {
+    fn refused(reason: impl Into<String>, message: &str) -> Self {
+        Self {
+            reason: reason.into(),
+            error: ApiError::invalid("google_connect_failed", message, None),
+        }
+    }
+
+    fn server(error: ApiError) -> Self {
+        Self {
+            reason: "server_error".to_owned(),
+            error,
+        }
+    }
+}
+
+/// Finishes the consent and redirects to `return_to` with `google=connected` or
+/// `google=error&reason=...` (or answers JSON when the consent had no `return_to`).
+#[utoipa::path(
+    get,
+    path = "/api/logos-vision/google/callback",
+    tag = "google",
+    operation_id = "google_callback",
+    params(CallbackQuery),
+    responses(
+        (status = 303, description = "Back to `return_to` with `google=connected` or `google=error&reason=...`"),
+        (status = 200, description = "Connected (the consent had no `return_to`)", body = StatusView),
+    )
+)]
+pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: web::Data<ApiState<S, A>>,
+    query: ApiQuery<CallbackQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let now = state.now();
+    let pending = take_pending(&state, query.state.as_deref(), now).await?;
+    let outcome = finish(&state, &pending, query.code, query.error, now).await;
+    match (outcome, pending.return_to.as_deref()) {
+        (Ok(()), Some(return_to)) => redirect(return_to, &[("google", "connected")]),
+        (Ok(()), None) => Ok(HttpResponse::Ok().json(StatusView {
+            status: "connected",
+        })),
+        (Err(failure), Some(return_to)) => {
+            failure.error.log();
+            redirect(
+                return_to,
+                &[("google", "error"), ("reason", failure.reason.as_str())],
+            )
+        }
+        (Err(failure), None) => Err(failure.error),
+    }
+}
+
+/// The pending consent for `state`, taken so it cannot be used again.
+async fn take_pending<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: &ApiState<S, A>,
+    raw_state: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<PendingAuthorization, ApiError> {
+    let invalid = || {
+        ApiError::invalid(
+            "invalid_state",
+            "the consent state is missing, unknown, already used or expired; start connecting again",
+            Some("state"),
+        )
+    };
+    let raw_state = raw_state
+        .filter(|value| !value.is_empty() && value.chars().count() <= MAX_STATE_CHARS)
+        .filter(|value| !value.chars().any(char::is_control))
+        .ok_or_else(invalid)?;
+    state
+        .store
+        .take_pending(raw_state, now)
+        .await?
+        .ok_or_else(invalid)
+}
+
+/// Exchanges the code, stores the grant and unpauses auto-sync.
+async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: &ApiState<S, A>,
+    pending: &PendingAuthorization,
+    code: Option<String>,
+    google_error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let workspace = &pending.user_id;
+    if let Some(google_error) = google_error {
+        tracing::info!(workspace = %workspace, reason = %reason_of(&google_error), "Google consent refused");
+        return Err(Failure::refused(
+            reason_of(&google_error),
+            "Google did not grant access",
+        ));
+    }
+    let code = code
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| Failure::refused("missing_code", "Google sent no authorization code"))?;
+    let grant = state
+        .authorizer
+        .exchange_code(&code, &pending.pkce_verifier)
+        .await
+        .map_err(|error| {
+            tracing::warn!(workspace = %workspace, %error, "exchanging the authorization code failed");
+            Failure::refused("exchange_failed", "Google did not accept the authorization code")
+        })?;
+    let refresh_token = grant.refresh_token.ok_or_else(|| {
+        tracing::warn!(workspace = %workspace, "Google granted no refresh token");
+        Failure::refused(
+            "missing_refresh_token",
+            "Google granted no offline access; remove the app's access in the Google account and connect again",
+        )
+    })?;
+    let connection = NewConnection {
+        user_id: workspace.clone(),
+        google_account_id: None,
+        google_email: None,
+        refresh_token,
+        access_token_expires_at: grant.expires_at,
+        scopes: grant.scopes,
+    };
+    state
+        .store
+        .save_connection(&connection, now)
+        .await
+        .map_err(|error| Failure::server(error.into()))?;
+    let turn_on = ConfigUpdate {
+        user_id: workspace.clone(),
+        enabled: true,
+        interval_hours: None,
+    };
+    state
+        .store
+        .modify_config(workspace, |current| {
+            current
+                .filter(|config| config.enabled && config.paused_reason.is_some())
+                .map(|config| apply_update(Some(config), &turn_on, now))
+        })
+        .await
+        .map_err(|error| Failure::server(error.into()))?;
+    tracing::info!(workspace = %workspace, "Google connected");
+    Ok(())
+}
+
+/// Google's error code when it is a plain snake-case word, else a generic reason.
+fn reason_of(google_error: &str) -> String {
+    let plain = !google_error.is_empty()
+        && google_error.len() <= MAX_REASON_CHARS
+        && google_error
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte == b'_');
+    if plain {
+        google_error.to_owned()
+    } else {
+        "authorization_failed".to_owned()
+    }
+}
+
+/// A 303 to `return_to` with the outcome added to its query.
+fn redirect(return_to: &str, outcome: &[(&str, &str)]) -> Result<HttpResponse, ApiError> {
+    let target = with_outcome(return_to, outcome)
+        .ok_or_else(|| ApiError::internal("a stored return_to is not a URL"))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, target.as_str()))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_error_codes_pass_through_and_odd_ones_are_generic() {
+        assert_eq!(reason_of("access_denied"), "access_denied");
+        assert_eq!(reason_of("<script>"), "authorization_failed");
+        assert_eq!(reason_of(""), "authorization_failed");
+        assert_eq!(reason_of(&"a".repeat(41)), "authorization_failed");
+    }
+}

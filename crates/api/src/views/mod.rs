@@ -1,0 +1,11 @@
+//! The JSON shapes the API answers with (and their OpenAPI schemas), built from domain values.
+
+mod config;
+mod job;
+mod profile;
+mod status;
+
+pub(crate) use config::{ConfigView, ConnectionView};
+pub(crate) use job::{JobPage, JobView};
+pub(crate) use profile::{ProfilePage, ProfileView};
+pub(crate) use status::{AuthorizationUrl, StatusView};
