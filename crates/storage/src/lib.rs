@@ -3,9 +3,13 @@
 
 pub mod crypto;
 pub mod error;
+pub mod job_listener;
+pub mod local_cluster;
 pub mod migrations;
 pub mod pool;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use crypto::{CryptoError, KeyRing, generate_key};
 pub use error::StorageError;

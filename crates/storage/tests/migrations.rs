@@ -1,0 +1,157 @@
+//! The embedded migrations against a real PostgreSQL: they apply from scratch, the second run is a
+//! no-op, they roll back cleanly, and the per-test databases are migrated and isolated.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+use pulse_storage::migrations::{embedded_versions, pending_versions};
+use pulse_storage::run_migrations;
+use pulse_storage::testing::TestDatabase;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+const TABLES: [&str; 6] = [
+    "api_keys",
+    "google_connections",
+    "google_contacts_auto_sync_config",
+    "google_contacts_sync_jobs",
+    "oauth_pending_authorizations",
+    "relationship_profiles",
+];
+
+async fn table_names(database: &TestDatabase) -> Vec<String> {
+    let mut connection = database.connect().await;
+    diesel::sql_query(
+        "SELECT tablename::text AS name FROM pg_tables \
+         WHERE schemaname = 'public' AND tablename NOT LIKE '\\_\\_%' ORDER BY 1",
+    )
+    .load::<Name>(&mut connection)
+    .await
+    .expect("list tables")
+    .into_iter()
+    .map(|row| row.name)
+    .collect()
+}
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
+    let database = TestDatabase::create_empty().await.expect("empty database");
+    assert!(table_names(&database).await.is_empty());
+
+    let first = run_migrations(database.url()).await.expect("first run");
+    assert_eq!(first.applied, embedded_versions().expect("versions"));
+    assert_eq!(first.applied.len(), TABLES.len());
+    assert_eq!(table_names(&database).await, TABLES);
+
+    let second = run_migrations(database.url()).await.expect("second run");
+    assert!(second.is_noop(), "second run applied {:?}", second.applied);
+    assert!(
+        pending_versions(&database.pool())
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_empty_database_reports_every_migration_pending() {
+    let database = TestDatabase::create_empty().await.expect("empty database");
+    let pending = pending_versions(&database.pool()).await.expect("pending");
+    assert_eq!(pending, embedded_versions().expect("versions"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migration_runs_apply_each_migration_once() {
+    let database = TestDatabase::create_empty().await.expect("empty database");
+    let (a, b) = tokio::join!(
+        run_migrations(database.url()),
+        run_migrations(database.url())
+    );
+    let mut applied = a.expect("run a").applied;
+    applied.extend(b.expect("run b").applied);
+    applied.sort();
+    assert_eq!(applied, embedded_versions().expect("versions"));
+}
+
+#[tokio::test]
+async fn every_down_migration_reverts_its_up_migration() {
+    let database = TestDatabase::new().await;
+    let mut connection = database.connect().await;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+    let mut folders: Vec<_> = std::fs::read_dir(root)
+        .expect("migrations folder")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    folders.sort();
+    for folder in folders.iter().rev() {
+        let down = std::fs::read_to_string(folder.join("down.sql")).expect("down.sql");
+        connection.batch_execute(&down).await.expect("down runs");
+    }
+    assert!(table_names(&database).await.is_empty());
+    let functions: Count = diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname = 'public'",
+    )
+    .get_result(&mut connection)
+    .await
+    .expect("count functions");
+    assert_eq!(functions.count, 0);
+    for folder in &folders {
+        let up = std::fs::read_to_string(folder.join("up.sql")).expect("up.sql");
+        connection.batch_execute(&up).await.expect("up runs again");
+    }
+    assert_eq!(table_names(&database).await, TABLES);
+}
+
+#[tokio::test]
+async fn test_databases_are_migrated_and_isolated() {
+    let first = TestDatabase::new().await;
+    let second = TestDatabase::new().await;
+    assert_ne!(first.name(), second.name());
+    assert_eq!(table_names(&first).await, TABLES);
+
+    let mut connection = first.connect().await;
+    connection
+        .batch_execute(
+            "INSERT INTO google_contacts_auto_sync_config (user_id, enabled) VALUES ('u1', true)",
+        )
+        .await
+        .expect("insert");
+    assert_eq!(count(&first).await, 1);
+    assert_eq!(count(&second).await, 0);
+}
+
+async fn count(database: &TestDatabase) -> i64 {
+    let mut connection = database.connect().await;
+    diesel::sql_query("SELECT count(*) AS count FROM google_contacts_auto_sync_config")
+        .get_result::<Count>(&mut connection)
+        .await
+        .expect("count")
+        .count
+}
+
+#[tokio::test]
+async fn a_dropped_test_database_is_removed_from_the_server() {
+    let survivor = TestDatabase::new().await;
+    let database = TestDatabase::new().await;
+    let name = database.name().to_owned();
+    drop(database);
+    let mut connection = survivor.connect().await;
+    let remaining: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(&name)
+            .get_result(&mut connection)
+            .await
+            .expect("count databases");
+    assert_eq!(remaining.count, 0);
+}
