@@ -127,7 +127,7 @@ fn deserialisation_applies_the_same_rules() {
 
 #[test]
 fn ids_order_by_their_text() {
-    let mut ids = vec![
+    let mut ids = [
         UserId::parse("b").unwrap(),
         UserId::parse("a").unwrap(),
         UserId::parse("c").unwrap(),

@@ -71,3 +71,5 @@ pub fn off_config(user_id: &str, interval_hours: i64) -> AutoSyncConfig {
 }
 
 pub mod persons;
+
+pub mod strategies;
