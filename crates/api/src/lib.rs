@@ -25,6 +25,6 @@ pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::openapi_document;
 pub use pulse_domain::ports::GoogleAuthorizer;
 pub use readiness::{NotReady, ReadinessProbe};
-pub use routes::{app, configure};
+pub use routes::{app, configure, configure_with};
 pub use state::{ApiState, ApiStore};
 pub use telemetry::{MetricsError, install_metrics_recorder};

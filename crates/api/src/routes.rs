@@ -26,6 +26,17 @@ where
     S: ApiStore,
     A: GoogleAuthorizer + 'static,
 {
+    configure_with(cfg, state, |_| {});
+}
+
+/// Mounts the API plus the server's own routes (`extra`, e.g. the settings page), which get the
+/// same CORS, metrics and JSON 404/405 answers and are matched after the API's routes.
+pub fn configure_with<S, A, F>(cfg: &mut web::ServiceConfig, state: ApiState<S, A>, extra: F)
+where
+    S: ApiStore,
+    A: GoogleAuthorizer + 'static,
+    F: FnOnce(&mut web::ServiceConfig),
+{
     let body_limit = state.config.body_limit_bytes;
     let cors = CorsOrigins(state.config.cors_origins.clone());
     cfg.app_data(web::Data::new(state))
@@ -85,6 +96,7 @@ where
                         )
                         .default_service(web::to(not_found)),
                 )
+                .configure(extra)
                 .default_service(web::to(not_found)),
         );
 }

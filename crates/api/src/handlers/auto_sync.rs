@@ -49,12 +49,12 @@ pub(crate) async fn get_config<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let workspace = query.0.workspace_id;
     caller.authorize(&workspace)?;
     let now = state.now();
-    let config = state
-        .store
-        .find_config(&workspace)
-        .await?
-        .unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
-    let view = config_view(&state.store, &config, now).await?;
+    let (config, connection) = futures::try_join!(
+        state.store.find_config(&workspace),
+        state.store.find_connection(&workspace),
+    )?;
+    let config = config.unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
+    let view = ConfigView::new(&config, ConnectionView::of(connection.as_ref()), now);
     Ok(HttpResponse::Ok().json(view))
 }
 
