@@ -128,3 +128,68 @@ impl OAuthErrorBody {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use reqwest::Url;
+
+    use super::*;
+    use crate::config::GoogleConfig;
+
+    fn client() -> GoogleClient {
+        let config = GoogleConfig::new(
+            "client-1",
+            Secret::new("shh"),
+            "https://crm.example/callback",
+        )
+        .unwrap();
+        GoogleClient::new(&config).unwrap()
+    }
+
+    fn params(url: &str) -> HashMap<String, String> {
+        Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn the_consent_url_asks_for_offline_contacts_access_with_pkce() {
+        let request = client().authorization_request().unwrap();
+        assert!(
+            request
+                .url
+                .starts_with("https://accounts.google.com/o/oauth2/v2/auth?")
+        );
+        let params = params(&request.url);
+        assert_eq!(params["client_id"], "client-1");
+        assert_eq!(params["redirect_uri"], "https://crm.example/callback");
+        assert_eq!(params["response_type"], "code");
+        assert_eq!(params["scope"], CONTACTS_READONLY_SCOPE);
+        assert_eq!(params["access_type"], "offline");
+        assert_eq!(params["prompt"], "consent");
+        assert_eq!(params["include_granted_scopes"], "true");
+        assert_eq!(params["code_challenge_method"], "S256");
+        assert_eq!(params["state"], request.state);
+        assert_eq!(params["code_challenge"].len(), 43);
+        assert!(!params.contains_key("client_secret"));
+        assert!(!request.url.contains(request.pkce_verifier.expose()));
+    }
+
+    #[test]
+    fn every_consent_url_has_its_own_state_and_verifier() {
+        let client = client();
+        let first = client.authorization_request().unwrap();
+        let second = client.authorization_request().unwrap();
+        assert_ne!(first.state, second.state);
+        assert_ne!(first.pkce_verifier, second.pkce_verifier);
+        assert_ne!(
+            params(&first.url)["code_challenge"],
+            params(&second.url)["code_challenge"]
+        );
+        assert_eq!(format!("{:?}", first.pkce_verifier), "Secret([redacted])");
+    }
+}

@@ -69,6 +69,10 @@ impl GoogleClient {
     pub fn rate_limits(&self) -> &Arc<RateLimits> {
         &self.inner.limits
     }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
 }
 
 impl std::fmt::Debug for GoogleClient {

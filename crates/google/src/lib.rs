@@ -1,10 +1,12 @@
 //! pulse-google: the only code that talks to Google.
 //!
 //! [`GoogleClient`] implements the domain's [`ContactsSource`](pulse_domain::ports::ContactsSource)
-//! (People API `people/me/connections`, page by page, fully or since a sync token).
+//! (People API `people/me/connections`, page by page, fully or since a sync token) and
+//! [`GoogleAuthorizer`](pulse_domain::ports::GoogleAuthorizer) (OAuth2 web-server flow with PKCE).
 //! Every request waits on a shared rate limiter, retries 429 and 5xx with jittered exponential
 //! backoff, and refreshes access tokens once per user however many callers need one.
 
+mod authorizer;
 mod client;
 mod config;
 mod error;
@@ -23,5 +25,5 @@ pub use config::{
     DEFAULT_TOKEN_URL, GoogleConfig, RateLimitConfig, RetryConfig, env,
 };
 pub use error::ConfigError;
-pub use listing::GoogleListing;
+pub use listing::{GoogleListing, PERSON_FIELDS};
 pub use rate_limit::RateLimits;

@@ -13,6 +13,7 @@ use oauth2::{
 };
 use pulse_domain::ports::SourceError;
 use pulse_domain::{Secret, UserId};
+use reqwest::Url;
 
 use crate::config::GoogleConfig;
 use crate::transport::{GaveUp, Transport};
@@ -35,6 +36,8 @@ pub(crate) struct FreshToken {
 pub(crate) struct OAuth {
     /// The `oauth2` client.
     pub client: TokenClient,
+    /// Where tokens are revoked.
+    pub revoke_url: Url,
 }
 
 impl OAuth {
@@ -46,7 +49,10 @@ impl OAuth {
             .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_url.clone()))
             .set_auth_type(AuthType::RequestBody);
-        Self { client }
+        Self {
+            client,
+            revoke_url: config.revoke_url.clone(),
+        }
     }
 
     /// Trades the refresh token for a new access token.

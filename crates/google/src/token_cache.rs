@@ -121,6 +121,12 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every entry of a refresh token (after it was revoked).
+    pub fn forget(&self, refresh_token: &Secret) {
+        let hash = hash_token(refresh_token);
+        self.lock_slots().retain(|key, _| key.refresh_hash != hash);
+    }
+
     fn slot(&self, key: GrantKey) -> SharedSlot {
         self.lock_slots()
             .entry(key)
@@ -233,6 +239,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!([a.expose(), b.expose(), c.expose()], ["a", "b", "c"]);
+        cache.forget(&Secret::new("r1"));
+        let again = cache
+            .access_token(&user(), &Secret::new("r1"), || async {
+                Ok(fresh("d", None))
+            })
+            .await
+            .unwrap();
+        assert_eq!(again.expose(), "d");
     }
 
     #[tokio::test]
