@@ -87,7 +87,11 @@ pub fn retry_delay(failures: u32, interval: TimeDelta, jitter: f64) -> TimeDelta
     let exponent = failures.saturating_sub(1).min(20);
     let doubled = FIRST_RETRY_DELAY * (1_i32 << exponent);
     let base = doubled.min(interval);
-    let jitter = jitter.clamp(-MAX_JITTER, MAX_JITTER);
+    let jitter = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(-MAX_JITTER, MAX_JITTER)
+    };
     let millis = base.num_milliseconds() as f64 * (1.0 + jitter);
     TimeDelta::milliseconds(millis.round() as i64)
 }
@@ -105,7 +109,9 @@ pub fn on_failure(
     next.last_error = Some(failure.message.clone());
     match failure.kind {
         FailureKind::Authorization => pause(&mut next, PausedReason::GoogleReauthRequired),
-        FailureKind::Transient if next.consecutive_failures >= MAX_CONSECUTIVE_FAILURES => {
+        FailureKind::Transient
+            if config.enabled && next.consecutive_failures >= MAX_CONSECUTIVE_FAILURES =>
+        {
             pause(&mut next, PausedReason::TooManyFailures)
         }
         FailureKind::Transient if config.is_active() => {

@@ -242,3 +242,19 @@ fn a_transient_failure_of_a_paused_config_does_not_reschedule_it() {
         Some(PausedReason::GoogleReauthRequired)
     );
 }
+
+#[test]
+fn a_nan_jitter_counts_as_no_jitter() {
+    let day = TimeDelta::hours(24);
+    assert_eq!(retry_delay(1, day, f64::NAN), TimeDelta::minutes(5));
+}
+
+#[test]
+fn failures_of_a_turned_off_config_never_pause_it() {
+    let mut config = off_config("u1", 24);
+    config.consecutive_failures = MAX_CONSECUTIVE_FAILURES + 3;
+    let failed = on_failure(&config, t0(), &transient(), 0.0);
+    assert_eq!(failed.paused_reason, None);
+    assert_eq!(failed.next_sync_at, None);
+    assert_eq!(failed.consecutive_failures, MAX_CONSECUTIVE_FAILURES + 4);
+}

@@ -14,6 +14,10 @@ pub fn job_retry_delay(attempt: i32, jitter: f64) -> TimeDelta {
         .unwrap_or(0)
         .min(16);
     let base = (FIRST_JOB_RETRY * (1_i32 << exponent)).min(MAX_JOB_RETRY);
-    let jitter = jitter.clamp(-0.1, 0.1);
+    let jitter = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(-0.1, 0.1)
+    };
     TimeDelta::milliseconds((base.num_milliseconds() as f64 * (1.0 + jitter)).round() as i64)
 }
