@@ -1,0 +1,71 @@
+//! Shared test helpers: a plain SQL client on a test database and waiting for a condition.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+
+/// How long a test waits for something that must happen before it gives up and fails.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A plain SQL connection to `url`, for arranging rows and checking them.
+pub async fn sql(url: &str) -> Client {
+    let (client, connection) = match tokio_postgres::connect(url, NoTls).await {
+        Ok(pair) => pair,
+        Err(error) => panic!("cannot connect to the test database: {error}"),
+    };
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// One `bigint` (or `count(*)`) from a query.
+pub async fn count(client: &Client, query: &str) -> i64 {
+    match client.query_one(query, &[]).await {
+        Ok(row) => row.get(0),
+        Err(error) => panic!("query failed: {query}: {error}"),
+    }
+}
+
+/// Runs statements, failing the test on error.
+pub async fn execute(client: &Client, statements: &str) {
+    if let Err(error) = client.batch_execute(statements).await {
+        panic!("statements failed: {statements}: {error}");
+    }
+}
+
+/// Checks `condition` every 50 ms until it holds; fails the test after [`PATIENCE`].
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    eventually_some(what, || {
+        let checked = condition();
+        async move { checked.await.then_some(()) }
+    })
+    .await;
+}
+
+/// Polls `probe` every 50 ms until it yields a value; fails the test after [`PATIENCE`].
+pub async fn eventually_some<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
