@@ -25,7 +25,7 @@ pub use foreground::{ForegroundRun, run_job_now};
 pub use job_task::JobEnd;
 pub use metrics::{CONTACTS_PROCESSED_TOTAL, DUE_USERS, SYNC_DURATION_SECONDS, SYNC_JOBS_TOTAL};
 pub use runner::SyncRunner;
-pub use scanner::ScanReport;
+pub use scanner::{ScanReport, scan_due};
 pub use scheduler::Scheduler;
 pub use wake::wake_workers;
 pub use worker_id::worker_id;

@@ -24,8 +24,13 @@ pub struct ScanReport {
     pub duration: Duration,
 }
 
-/// Enqueues every user due at the scan's start, `batch` at a time, until a batch comes back short.
-pub(crate) async fn scan_due<Q: JobQueue>(
+/// Enqueues every user due now, `batch` at a time, until a batch comes back short: one due scan.
+pub async fn scan_due<Q: JobQueue>(queue: &Q, batch: i64) -> Result<ScanReport, StoreError> {
+    scan_due_until(queue, batch, &CancellationToken::new()).await
+}
+
+/// [`scan_due`], stopping between batches once `shutdown` is cancelled.
+async fn scan_due_until<Q: JobQueue>(
     queue: &Q,
     batch: i64,
     shutdown: &CancellationToken,
@@ -69,7 +74,7 @@ pub(crate) async fn run_scanner<Q: JobQueue>(
     }
     let mut backoff = ErrorBackoff::new(config.error_backoff, config.max_error_backoff);
     loop {
-        let wait = match scan_due(queue, config.scan_batch, shutdown).await {
+        let wait = match scan_due_until(queue, config.scan_batch, shutdown).await {
             Ok(report) => {
                 backoff.reset();
                 if report.enqueued > 0 {

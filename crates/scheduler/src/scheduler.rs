@@ -58,12 +58,7 @@ where
 
     /// Runs one due scan now (what the scanner does each tick).
     pub async fn scan_once(&self) -> Result<ScanReport, StoreError> {
-        scan_due(
-            &*self.pool.queue,
-            self.pool.config.scan_batch,
-            &CancellationToken::new(),
-        )
-        .await
+        scan_due(&*self.pool.queue, self.pool.config.scan_batch).await
     }
 
     /// Runs the scanner, the worker pool and the rescuer until `shutdown` is cancelled; then stops
