@@ -15,5 +15,6 @@ CREATE TABLE api_keys (
         CHECK (scope IN ('admin', 'workspace')),
     CONSTRAINT api_keys_scope_workspace
         CHECK ((scope = 'admin' AND workspace_id IS NULL)
-            OR (scope = 'workspace' AND char_length(workspace_id) BETWEEN 1 AND 255))
+            OR (scope = 'workspace' AND workspace_id IS NOT NULL
+                AND char_length(workspace_id) BETWEEN 1 AND 255))
 );

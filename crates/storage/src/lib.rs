@@ -2,12 +2,15 @@
 //! (encrypted) secrets, and the repositories that implement the domain's ports.
 
 pub mod crypto;
+mod cursor;
 pub mod error;
 pub mod job_listener;
 pub mod local_cluster;
 pub mod migrations;
 pub mod pool;
+pub mod repositories;
 pub mod schema;
+mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -15,3 +18,4 @@ pub use crypto::{CryptoError, KeyRing, generate_key};
 pub use error::StorageError;
 pub use migrations::{MigrationReport, run_migrations};
 pub use pool::{PgPool, PoolSettings, build_pool};
+pub use store::PgStore;

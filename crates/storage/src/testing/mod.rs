@@ -17,6 +17,7 @@ use crate::crypto::{EncryptionKey, KeyRing, generate_key};
 use crate::error::StorageError;
 use crate::local_cluster::LocalClusterError;
 use crate::pool::{PgPool, PoolSettings, build_pool};
+use crate::store::PgStore;
 
 /// Set to keep the test databases after the tests (for inspecting them).
 pub const KEEP_DATABASES_VAR: &str = "PULSE_KEEP_TEST_DATABASES";
@@ -111,6 +112,11 @@ impl TestDatabase {
             Ok(pool) => pool,
             Err(error) => panic!("cannot build a pool for the test database: {error}"),
         }
+    }
+
+    /// A store on this database (its own small pool) sealing with a fresh random key.
+    pub fn store(&self) -> PgStore {
+        PgStore::new(self.pool(), Self::key_ring())
     }
 
     /// A key ring with a fresh random key.

@@ -1,0 +1,15 @@
+//! The implementations of the domain's storage ports on [`PgStore`](crate::PgStore), one port
+//! per module, with the row types that map tables to domain values.
+
+mod api_keys;
+mod configs;
+mod connections;
+mod job_queue;
+mod job_rows;
+mod jobs;
+mod oauth_states;
+mod page_write;
+mod profiles;
+mod sync_runs;
+
+pub use job_queue::NOTIFY_CHANNEL;

@@ -1,0 +1,105 @@
+//! `OAuthStateRepository` on PostgreSQL: pending consents, single use, with the PKCE verifier
+//! sealed like the Google tokens.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use pulse_domain::UserId;
+use pulse_domain::ports::{OAuthStateRepository, PendingAuthorization, StoreError};
+
+use crate::crypto::SealedSecret;
+use crate::error::StorageError;
+use crate::schema::oauth_pending_authorizations as pending;
+use crate::store::PgStore;
+
+/// A row of `oauth_pending_authorizations`.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = pending, check_for_backend(diesel::pg::Pg))]
+struct PendingRow {
+    state: String,
+    user_id: String,
+    pkce_verifier_ciphertext: Vec<u8>,
+    pkce_verifier_nonce: Vec<u8>,
+    pkce_verifier_key_id: String,
+    return_to: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+/// The associated data that binds a sealed verifier to its state.
+fn verifier_context(state: &str) -> String {
+    format!("oauth_pending_authorizations.pkce_verifier:{state}")
+}
+
+impl PgStore {
+    async fn save_pending_row(&self, consent: &PendingAuthorization) -> Result<(), StorageError> {
+        let verifier = self
+            .keys()
+            .seal(&consent.pkce_verifier, &verifier_context(&consent.state))?;
+        let mut connection = self.connection().await?;
+        // Consents nobody came back for are purged as new ones arrive (indexed by expiry).
+        diesel::delete(pending::table)
+            .filter(pending::expires_at.lt(diesel::dsl::now))
+            .execute(&mut connection)
+            .await?;
+        diesel::insert_into(pending::table)
+            .values((
+                pending::state.eq(&consent.state),
+                pending::user_id.eq(consent.user_id.as_str()),
+                pending::pkce_verifier_ciphertext.eq(&verifier.ciphertext),
+                pending::pkce_verifier_nonce.eq(&verifier.nonce),
+                pending::pkce_verifier_key_id.eq(&verifier.key_id),
+                pending::return_to.eq(consent.return_to.as_deref()),
+                pending::expires_at.eq(consent.expires_at),
+            ))
+            .execute(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_pending_row(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PendingAuthorization>, StorageError> {
+        let mut connection = self.connection().await?;
+        // Deleting is what makes a state single use: of two concurrent callbacks, one gets it.
+        let Some(row) = diesel::delete(pending::table)
+            .filter(pending::state.eq(state))
+            .returning(PendingRow::as_returning())
+            .get_result(&mut connection)
+            .await
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        if row.expires_at <= now {
+            return Ok(None);
+        }
+        let sealed = SealedSecret {
+            ciphertext: row.pkce_verifier_ciphertext,
+            nonce: row.pkce_verifier_nonce,
+            key_id: row.pkce_verifier_key_id,
+        };
+        Ok(Some(PendingAuthorization {
+            pkce_verifier: self.keys().open(&sealed, &verifier_context(&row.state))?,
+            user_id: UserId::parse(&row.user_id)?,
+            state: row.state,
+            return_to: row.return_to,
+            expires_at: row.expires_at,
+        }))
+    }
+}
+
+impl OAuthStateRepository for PgStore {
+    async fn save_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError> {
+        Ok(self.save_pending_row(pending).await?)
+    }
+
+    async fn take_pending(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PendingAuthorization>, StoreError> {
+        Ok(self.take_pending_row(state, now).await?)
+    }
+}

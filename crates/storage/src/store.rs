@@ -1,0 +1,70 @@
+//! `PgStore`: the one PostgreSQL store behind every storage port; cheap to clone and share.
+
+use diesel::sql_types::Integer;
+use diesel_async::RunQueryDsl;
+
+use crate::crypto::KeyRing;
+use crate::error::StorageError;
+use crate::migrations::pending_versions;
+use crate::pool::{PgPool, PoolSettings, PooledConnection, build_pool};
+
+/// The PostgreSQL implementation of the domain's storage ports (configs, connections, OAuth
+/// states, API keys, jobs, the queue, profiles and sync runs). Holds the pool and the key ring.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    keys: KeyRing,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .field("keys", &self.keys)
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// A store over an existing pool, sealing secrets with `keys`.
+    pub fn new(pool: PgPool, keys: KeyRing) -> Self {
+        Self { pool, keys }
+    }
+
+    /// A store with a new pool on `database_url`; connects lazily.
+    pub fn connect(
+        database_url: &str,
+        settings: PoolSettings,
+        keys: KeyRing,
+    ) -> Result<Self, StorageError> {
+        Ok(Self::new(build_pool(database_url, settings)?, keys))
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The key ring secrets are sealed with.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        let mut connection = self.connection().await?;
+        diesel::select(diesel::dsl::sql::<Integer>("1"))
+            .execute(&mut connection)
+            .await?;
+        Ok(())
+    }
+
+    /// The embedded migrations not yet applied to the database (empty when current).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StorageError> {
+        pending_versions(&self.pool).await
+    }
+
+    pub(crate) async fn connection(&self) -> Result<PooledConnection, StorageError> {
+        Ok(self.pool.get().await?)
+    }
+}

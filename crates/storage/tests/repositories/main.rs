@@ -1,0 +1,13 @@
+//! The repositories of `PgStore` against a real PostgreSQL: every port method, the constraints
+//! behind them, encryption at rest, lease fencing and concurrency.
+
+mod api_keys;
+mod configs;
+mod connections;
+mod errors;
+mod job_queue;
+mod jobs;
+mod oauth_states;
+mod profiles;
+mod support;
+mod sync_runs;
