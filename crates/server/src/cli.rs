@@ -32,7 +32,6 @@ pub async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(%error, "command failed");
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
