@@ -5,6 +5,9 @@
 //! [`GoogleAuthorizer`](pulse_domain::ports::GoogleAuthorizer) (OAuth2 web-server flow with PKCE).
 //! Every request waits on a shared rate limiter, retries 429 and 5xx with jittered exponential
 //! backoff, and refreshes access tokens once per user however many callers need one.
+//!
+//! With the `fake` feature, [`fake`] provides a fake Google: a real HTTP server on loopback that
+//! speaks the same protocol, for tests and the demo.
 
 mod authorizer;
 mod client;
@@ -18,6 +21,9 @@ mod retry;
 mod token_cache;
 mod transport;
 mod wire;
+
+#[cfg(feature = "fake")]
+pub mod fake;
 
 pub use client::GoogleClient;
 pub use config::{
