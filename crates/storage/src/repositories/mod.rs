@@ -13,3 +13,5 @@ mod profiles;
 mod sync_runs;
 
 pub use job_queue::NOTIFY_CHANNEL;
+pub use jobs::MAX_JOBS_PER_PAGE;
+pub use profiles::MAX_PROFILES_PER_PAGE;
