@@ -14,6 +14,8 @@ pub struct MappedPage {
     pub deletions: Vec<String>,
     /// People without an email or phone.
     pub skipped_no_identifier: i64,
+    /// The resource names of the people without an email or phone.
+    pub unidentified: Vec<String>,
     /// People that appeared twice on the page; their earlier version was dropped.
     pub repeated: i64,
 }
@@ -34,7 +36,10 @@ pub fn map_page(people: &[GooglePerson]) -> MappedPage {
                     page.profiles.push(profile);
                 }
             },
-            PersonOutcome::SkippedNoIdentifier { .. } => page.skipped_no_identifier += 1,
+            PersonOutcome::SkippedNoIdentifier { resource_name } => {
+                page.skipped_no_identifier += 1;
+                page.unidentified.push(resource_name);
+            }
             PersonOutcome::Deleted { resource_name } => page.deletions.push(resource_name),
         }
     }

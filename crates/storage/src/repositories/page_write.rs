@@ -105,6 +105,7 @@ pub(crate) async fn apply_page_in(
     let deletions: Vec<&str> = page
         .deletions
         .iter()
+        .chain(page.unidentified)
         .map(String::as_str)
         .filter(|name| !live_names.contains(name))
         .collect();

@@ -97,6 +97,7 @@ async fn a_page_creates_profiles_with_all_fields_and_records_progress() {
         profiles: &profiles,
         deletions: &[],
         skipped_no_identifier: 5,
+        unidentified: &[],
         counts_before: before,
     };
     let page_counts = store.apply_page(&lease, write).await.unwrap();
