@@ -65,15 +65,19 @@ pub(crate) struct ConfigView {
     #[schema(minimum = 1, maximum = 720, example = 24)]
     pub interval_hours: i64,
     /// When the last successful sync started.
+    #[schema(required = true)]
     pub last_sync_at: Option<DateTime<Utc>>,
     /// When the next automatic sync is due; null when off or paused.
+    #[schema(required = true)]
     pub next_sync_at: Option<DateTime<Utc>>,
     /// The time to the next sync in words ("in 24 hours"); null when none is scheduled.
-    #[schema(example = "in 24 hours")]
+    #[schema(required = true, example = "in 24 hours")]
     pub next_sync_in: Option<String>,
     /// Set when auto-sync paused itself although it is on.
+    #[schema(required = true)]
     pub paused_reason: Option<PausedReasonView>,
     /// The last failure's message.
+    #[schema(required = true)]
     pub last_error: Option<String>,
     /// Failed runs in a row since the last success.
     #[schema(minimum = 0)]

@@ -84,14 +84,17 @@ pub(crate) struct JobView {
     /// People without an email or phone.
     pub skipped_no_identifier: i64,
     /// The failure message of a failed job.
+    #[schema(required = true)]
     pub error: Option<String>,
     /// 1 for the first run; retries and rescues add one.
     pub attempt: i32,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
     /// When the current attempt started.
+    #[schema(required = true)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it ended.
+    #[schema(required = true)]
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -125,5 +128,6 @@ pub(crate) struct JobPage {
     /// The jobs of this page.
     pub items: Vec<JobView>,
     /// Pass as `cursor` for the next page; null on the last.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }

@@ -15,24 +15,32 @@ pub(crate) struct ProfileView {
     /// The Google resource name, e.g. `people/c123`.
     pub source_id: String,
     /// The name to show.
+    #[schema(required = true)]
     pub display_name: Option<String>,
     /// Given name.
+    #[schema(required = true)]
     pub given_name: Option<String>,
     /// Family name.
+    #[schema(required = true)]
     pub family_name: Option<String>,
     /// Primary email.
+    #[schema(required = true)]
     pub primary_email: Option<String>,
     /// All emails.
     pub emails: Vec<String>,
     /// All phone numbers.
     pub phones: Vec<String>,
     /// Organization.
+    #[schema(required = true)]
     pub organization: Option<String>,
     /// Job title.
+    #[schema(required = true)]
     pub title: Option<String>,
     /// Photo URL.
+    #[schema(required = true)]
     pub photo_url: Option<String>,
     /// When Google's side deleted it; null while live.
+    #[schema(required = true)]
     pub deleted_at: Option<DateTime<Utc>>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
@@ -64,5 +72,6 @@ pub(crate) struct ProfilePage {
     /// The profiles of this page.
     pub items: Vec<ProfileView>,
     /// Pass as `cursor` for the next page; null on the last.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }

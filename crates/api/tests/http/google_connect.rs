@@ -1,0 +1,343 @@
+//! The Google connect round trip against the fake Google: connect, consent, callback (grant stored,
+//! auto-sync unpaused, redirect to `return_to`), single-use and expiring states, refused consents,
+//! refused `return_to` origins, and disconnecting (tokens forgotten, grant revoked).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
+use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason};
+use pulse_google::fake::{AuthorizeMode, FakeEndpoint};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::support::{CALLBACK_PATH, Settings, TestApi, expect_error, json, user};
+
+const WS: &str = "ws-google";
+const CONNECT: &str = "/api/logos-vision/google/connect";
+const CRM_ORIGIN: &str = "http://crm.localhost:5176";
+
+fn config_path() -> String {
+    format!("/api/logos-vision/auto-sync/config?workspace_id={WS}")
+}
+
+async fn start_connect(api: &TestApi, key: &str, return_to: Option<&str>) -> String {
+    let mut body = json!({"workspace_id": WS});
+    if let Some(return_to) = return_to {
+        body["return_to"] = json!(return_to);
+    }
+    let response = api.send_json(Method::POST, CONNECT, key, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json(response).await;
+    body["authorization_url"]
+        .as_str()
+        .expect("a consent URL")
+        .to_owned()
+}
+
+/// Opens the consent URL at the fake Google; returns where it sends the browser back.
+async fn consent(api: &TestApi, authorization_url: &str) -> Url {
+    assert!(
+        authorization_url.starts_with(&api.google.auth_url()),
+        "{authorization_url}"
+    );
+    let response = api
+        .http
+        .get(authorization_url)
+        .send()
+        .await
+        .expect("the fake answers");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let back = location(&response);
+    assert_eq!(back.path(), CALLBACK_PATH);
+    assert_eq!(back.origin().ascii_serialization(), api.base);
+    back
+}
+
+async fn follow(api: &TestApi, url: &Url) -> Response {
+    api.http
+        .get(url.as_str())
+        .send()
+        .await
+        .expect("the callback answers")
+}
+
+fn location(response: &Response) -> Url {
+    let raw = response.headers()["location"].to_str().expect("ascii");
+    Url::parse(raw).expect("an absolute Location")
+}
+
+fn query_of(url: &Url) -> Vec<(String, String)> {
+    url.query_pairs()
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+fn pair(name: &str, value: &str) -> (String, String) {
+    (name.to_owned(), value.to_owned())
+}
+
+async fn pause_for_reauth(api: &TestApi) {
+    let now = Utc::now();
+    api.store
+        .modify_config(&user(WS), |_| {
+            let mut config = AutoSyncConfig::defaults(user(WS));
+            config.enabled = true;
+            config.paused_reason = Some(PausedReason::GoogleReauthRequired);
+            config.last_error = Some("Google access was revoked".to_owned());
+            config.created_at = Some(now);
+            config.updated_at = Some(now);
+            Some(config)
+        })
+        .await
+        .expect("stored");
+}
+
+#[tokio::test]
+async fn the_connect_round_trip_stores_the_grant_unpauses_and_redirects() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    pause_for_reauth(&api).await;
+    let return_to = format!("{}/settings?tab=contacts", api.base);
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let consent_url = Url::parse(&authorization_url).expect("a URL");
+    let consent_query = query_of(&consent_url);
+    assert!(consent_query.contains(&pair("code_challenge_method", "S256")));
+    assert!(
+        !consent_query
+            .iter()
+            .any(|(name, _)| name == "code_verifier")
+    );
+
+    let callback = consent(&api, &authorization_url).await;
+    let response = follow(&api, &callback).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(&response);
+    assert_eq!(back.path(), "/settings");
+    assert_eq!(
+        query_of(&back),
+        vec![pair("tab", "contacts"), pair("google", "connected")]
+    );
+
+    let connection = api
+        .store
+        .find_connection(&user(WS))
+        .await
+        .expect("read")
+        .expect("a connection");
+    assert_eq!(connection.status, ConnectionStatus::Connected);
+    let refresh_token = connection.refresh_token.expect("a refresh token");
+    assert!(!refresh_token.expose().is_empty());
+    assert!(!back.as_str().contains(refresh_token.expose()));
+
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "connected");
+    assert_eq!(config["paused_reason"], Value::Null);
+    assert_eq!(config["enabled"], true);
+    assert_eq!(config["next_sync_in"], "in 24 hours");
+
+    let reused = follow(&api, &callback).await;
+    let error = expect_error(reused, StatusCode::BAD_REQUEST, "invalid_state").await;
+    assert_eq!(error["field"], "state");
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Token),
+        1,
+        "the code is exchanged once"
+    );
+}
+
+#[tokio::test]
+async fn connecting_a_config_that_is_not_paused_leaves_it_alone() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    let response = follow(&api, &callback).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "no return_to: a JSON answer"
+    );
+    assert_eq!(json(response).await, json!({"status": "connected"}));
+    assert_eq!(api.store.find_config(&user(WS)).await.expect("read"), None);
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "connected");
+    assert_eq!(config["enabled"], false);
+}
+
+#[tokio::test]
+async fn a_refused_consent_redirects_with_the_reason_and_stores_nothing() {
+    let api = TestApi::start_with(Settings {
+        cors_origins: vec![CRM_ORIGIN.to_owned()],
+        ..Settings::default()
+    })
+    .await;
+    let key = api.workspace_key(WS).await;
+    api.google.set_authorize_mode(AuthorizeMode::Deny);
+    let return_to = format!("{CRM_ORIGIN}/contacts");
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &authorization_url).await;
+    assert!(query_of(&callback).contains(&pair("error", "access_denied")));
+    let response = follow(&api, &callback).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(&response);
+    assert_eq!(back.origin().ascii_serialization(), CRM_ORIGIN);
+    assert_eq!(
+        query_of(&back),
+        vec![pair("google", "error"), pair("reason", "access_denied")]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+    assert_eq!(api.google.total_requests(FakeEndpoint::Token), 0);
+}
+
+#[tokio::test]
+async fn a_refused_consent_without_return_to_answers_json() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    api.google.set_authorize_mode(AuthorizeMode::Deny);
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    let response = follow(&api, &callback).await;
+    expect_error(response, StatusCode::BAD_REQUEST, "google_connect_failed").await;
+}
+
+#[tokio::test]
+async fn a_forged_code_is_refused_and_spends_the_state() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let return_to = format!("{}/", api.base);
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let mut callback = consent(&api, &authorization_url).await;
+    let forged: Vec<(String, String)> = query_of(&callback)
+        .into_iter()
+        .map(|(name, value)| {
+            if name == "code" {
+                (name, "forged-code".to_owned())
+            } else {
+                (name, value)
+            }
+        })
+        .collect();
+    callback.query_pairs_mut().clear().extend_pairs(forged);
+    let response = follow(&api, &callback).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&response)),
+        vec![pair("google", "error"), pair("reason", "exchange_failed")]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+    let again = follow(&api, &callback).await;
+    expect_error(again, StatusCode::BAD_REQUEST, "invalid_state").await;
+}
+
+#[tokio::test]
+async fn unknown_missing_and_expired_states_are_refused() {
+    let api = TestApi::start_with(Settings {
+        oauth_state_ttl: Duration::ZERO,
+        ..Settings::default()
+    })
+    .await;
+    for query in [
+        "",
+        "?code=abc",
+        "?state=never-issued&code=abc",
+        "?state=%00&code=abc",
+    ] {
+        let response = api
+            .http
+            .get(api.url(&format!("{CALLBACK_PATH}{query}")))
+            .send()
+            .await
+            .expect("answer");
+        expect_error(response, StatusCode::BAD_REQUEST, "invalid_state").await;
+    }
+    let key = api.workspace_key(WS).await;
+    let authorization_url = start_connect(&api, &key, Some(&format!("{}/", api.base))).await;
+    let callback = consent(&api, &authorization_url).await;
+    let expired = follow(&api, &callback).await;
+    expect_error(expired, StatusCode::BAD_REQUEST, "invalid_state").await;
+    assert_eq!(api.google.total_requests(FakeEndpoint::Token), 0);
+}
+
+#[tokio::test]
+async fn return_to_must_be_on_an_allowed_origin() {
+    let api = TestApi::start_with(Settings {
+        cors_origins: vec![CRM_ORIGIN.to_owned()],
+        ..Settings::default()
+    })
+    .await;
+    let key = api.workspace_key(WS).await;
+    for allowed in [
+        format!("{}/x", api.base),
+        format!("{CRM_ORIGIN}/contacts?x=1"),
+    ] {
+        start_connect(&api, &key, Some(&allowed)).await;
+    }
+    for refused in [
+        "https://evil.example.com/",
+        "http://crm.localhost:5177/",
+        "https://crm.localhost:5176/",
+        "javascript:alert(1)",
+        "/relative/path",
+        "http://user:pw@crm.localhost:5176/",
+    ] {
+        let response = api
+            .send_json(
+                Method::POST,
+                CONNECT,
+                &key,
+                &json!({"workspace_id": WS, "return_to": refused}),
+            )
+            .await;
+        let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_return_to").await;
+        assert_eq!(error["field"], "return_to", "{refused}");
+    }
+    assert_eq!(api.google.total_requests(FakeEndpoint::Authorize), 0);
+}
+
+#[tokio::test]
+async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    let path = format!("/api/logos-vision/google/connection?workspace_id={WS}");
+    let response = api
+        .request(Method::DELETE, &path, Some(&key))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(api.google.total_requests(FakeEndpoint::Revoke), 1);
+    let connection = api.store.find_connection(&user(WS)).await.expect("read");
+    assert!(
+        connection
+            .is_none_or(|c| c.refresh_token.is_none() && c.status == ConnectionStatus::Revoked)
+    );
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "not_connected");
+
+    let again = api
+        .request(Method::DELETE, &path, Some(&key))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        again.status(),
+        StatusCode::NO_CONTENT,
+        "disconnecting twice is fine"
+    );
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Revoke),
+        1,
+        "nothing left to revoke"
+    );
+}

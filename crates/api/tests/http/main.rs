@@ -1,0 +1,13 @@
+//! End-to-end tests of the HTTP API: the real actix server on a loopback port, a real PostgreSQL
+//! database per test, the fake Google, and reqwest as the client.
+
+mod auth;
+mod auto_sync;
+mod cors;
+mod errors;
+mod google_connect;
+mod jobs;
+mod openapi;
+mod operations;
+mod profiles;
+mod support;
