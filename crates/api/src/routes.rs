@@ -48,8 +48,8 @@ where
         .app_data(extractor_errors::path())
         .service(
             web::scope("")
-                .wrap(from_fn(track_requests))
                 .wrap(from_fn(apply_cors))
+                .wrap(from_fn(track_requests))
                 .service(resource("/healthz", "GET").route(web::get().to(operations::healthz)))
                 .service(
                     resource("/readyz", "GET").route(web::get().to(operations::readyz::<S, A>)),
