@@ -59,3 +59,21 @@ fn describe_metrics() {
     describe_gauge!(DUE_USERS, "Users found due by the scheduler's last scan");
     describe_counter!(GOOGLE_REQUESTS_TOTAL, "Requests to Google by HTTP status");
 }
+
+#[cfg(test)]
+mod tests {
+    use metrics::counter;
+
+    use super::*;
+
+    #[test]
+    fn installing_twice_hands_out_the_same_recorder() {
+        let first = install_metrics_recorder().expect("installed");
+        let second = install_metrics_recorder().expect("installed again");
+        counter!(SYNC_JOBS_TOTAL, "trigger" => "manual", "outcome" => "completed").increment(2);
+        let line = "pulse_sync_jobs_total{trigger=\"manual\",outcome=\"completed\"} 2";
+        assert!(first.render().contains(line), "{}", first.render());
+        assert!(second.render().contains(line), "{}", second.render());
+        assert!(second.render().contains("# HELP pulse_sync_jobs_total"));
+    }
+}
