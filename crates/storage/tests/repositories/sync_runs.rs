@@ -444,3 +444,29 @@ async fn a_page_of_a_thousand_people_is_written_in_one_go() {
         1000
     );
 }
+
+#[tokio::test]
+async fn a_stored_person_who_lost_every_identifier_is_marked_deleted() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = user("unidentified");
+    let people = vec![
+        draft("people/1", "e1", "Ada"),
+        draft("people/2", "e2", "Grace"),
+    ];
+    let lease = claimed(&store, &u).await;
+    store.apply_page(&lease, page(&people, &[])).await.unwrap();
+
+    let unidentified = vec!["people/2".to_owned(), "people/never-stored".to_owned()];
+    let write = PageWrite {
+        profiles: &people[..1],
+        deletions: &[],
+        skipped_no_identifier: 2,
+        unidentified: &unidentified,
+        counts_before: JobCounts::default(),
+    };
+    let page_counts = store.apply_page(&lease, write).await.unwrap();
+    assert_eq!(page_counts, counts(3, 0, 0, 1, 1, 0));
+    assert!(page_counts.adds_up());
+    assert_eq!(live(&store, &u).await, vec!["people/1"]);
+}
