@@ -238,6 +238,32 @@ async fn an_expired_sync_token_is_a_typed_error_and_a_full_listing_still_works()
 }
 
 #[tokio::test]
+async fn sync_tokens_expire_after_their_lifetime() {
+    let fake = start_fake(FakeOptions {
+        sync_token_ttl: std::time::Duration::ZERO,
+        ..FakeOptions::default()
+    });
+    let client = client(&fake);
+    let refresh_token = fake.grant(SEED_ACCOUNT).unwrap();
+    let token = list_all(&client, &user("u1"), &refresh_token, ListingMode::Full)
+        .await
+        .unwrap()
+        .sync_token
+        .unwrap();
+
+    let error = list_all(
+        &client,
+        &user("u1"),
+        &refresh_token,
+        ListingMode::Incremental(token),
+    )
+    .await
+    .unwrap_err();
+
+    assert_eq!(error, SourceError::SyncTokenExpired);
+}
+
+#[tokio::test]
 async fn an_empty_account_lists_one_empty_page_with_a_sync_token() {
     let fake = start_fake(
         FakeOptions::default().with_account("empty", pulse_google::fake::Dataset::Empty),

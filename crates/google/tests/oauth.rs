@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use common::{REDIRECT_URL, client, list_all, start_fake, user};
 use futures::future::join_all;
@@ -169,6 +170,30 @@ async fn revoking_through_the_authorizer_ends_the_grant() {
     assert_eq!(fake.request_count(SEED_ACCOUNT, FakeEndpoint::Revoke), 1);
     // Revoking again (or revoking anything Google does not know) is not an error.
     client.revoke(&refresh_token).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_access_token_is_refreshed_before_it_expires_not_after_a_401() {
+    // Two-second tokens: the client refreshes once half the lifetime is left (its margin is
+    // capped at half the lifetime).
+    let fake = start_fake(FakeOptions::default().with_access_token_ttl(Duration::from_secs(2)));
+    let client = client(&fake);
+    let refresh_token = fake.grant(SEED_ACCOUNT).unwrap();
+    list_all(&client, &user("u1"), &refresh_token, ListingMode::Full)
+        .await
+        .unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    list_all(&client, &user("u1"), &refresh_token, ListingMode::Full)
+        .await
+        .unwrap();
+
+    assert_eq!(fake.request_count(SEED_ACCOUNT, FakeEndpoint::Token), 2);
+    assert_eq!(
+        fake.request_count(SEED_ACCOUNT, FakeEndpoint::Connections),
+        2,
+        "no request was refused for an expired token"
+    );
 }
 
 #[tokio::test]

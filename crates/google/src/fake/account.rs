@@ -124,9 +124,9 @@ impl Account {
 
     /// Gives a live contact a new resource name (as when Google links contacts); returns it.
     pub fn rename(&mut self, resource_name: &str) -> Result<String, FakeError> {
+        let slot = self.find_live(resource_name)?;
         self.renames += 1;
         let new_name = format!("people/c{}", self.id_base + RENAME_OFFSET + self.renames);
-        let slot = self.find_live(resource_name)?;
         let entry = self.touch(resource_name)?;
         let old_name = std::mem::replace(&mut entry.resource_name, new_name.clone());
         entry.previous_resource_names.push(old_name);

@@ -15,7 +15,9 @@ use crate::fake::FakeError;
 use crate::fake::contact::{FakeContact, StoredContact};
 use crate::fake::dataset::{Dataset, seed_account};
 use crate::fake::faults::{Fault, FaultTarget};
-use crate::fake::world::{AuthorizeMode, FakeEndpoint, RequestCount, SharedWorld, World, lock};
+use crate::fake::world::{
+    AuthorizeMode, FakeEndpoint, RequestCount, SYNC_TOKEN_LIFETIME, SharedWorld, World, lock,
+};
 use crate::fake::{control_routes, oauth_routes, people_routes};
 
 /// The account id of the seed's account, present unless the options leave it out.
@@ -36,6 +38,8 @@ pub struct FakeOptions {
     pub access_token_ttl: Duration,
     /// The largest page returned, whatever `pageSize` asks (Google's is 1000).
     pub page_size_cap: u32,
+    /// How long sync tokens stay valid (Google: 7 days).
+    pub sync_token_ttl: Duration,
     /// The loopback port; 0 picks a free one.
     pub port: u16,
     /// Server worker threads.
@@ -53,6 +57,7 @@ impl Default for FakeOptions {
             },
             access_token_ttl: Duration::from_secs(3599),
             page_size_cap: 1000,
+            sync_token_ttl: SYNC_TOKEN_LIFETIME,
             port: 0,
             workers: 2,
         }
@@ -106,6 +111,7 @@ impl FakeGoogle {
         );
         world.access_token_ttl = options.access_token_ttl;
         world.page_size_cap = options.page_size_cap.max(1);
+        world.sync_token_ttl = options.sync_token_ttl;
         for (account, dataset) in &options.accounts {
             world.add_account(account, *dataset);
         }

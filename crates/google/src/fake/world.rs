@@ -28,6 +28,8 @@ pub(crate) fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
     world.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// How long Google keeps a sync token valid.
+pub(crate) const SYNC_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long an authorization code stays valid.
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 /// `sortOrder` values the People API accepts.
@@ -119,6 +121,7 @@ struct AccessToken {
 struct SyncToken {
     account: String,
     version: u64,
+    issued_at: Instant,
     expired: bool,
 }
 
@@ -131,6 +134,8 @@ pub(crate) struct World {
     pub access_token_ttl: Duration,
     /// The largest page the fake returns, whatever `pageSize` asks.
     pub page_size_cap: u32,
+    /// How long a sync token lives (Google: 7 days after the full sync that issued it).
+    pub sync_token_ttl: Duration,
     /// What the consent page does.
     pub authorize_mode: AuthorizeMode,
     /// Queued faults.
@@ -151,6 +156,7 @@ impl World {
             client_secret: client_secret.to_owned(),
             access_token_ttl: Duration::from_secs(3599),
             page_size_cap: 1000,
+            sync_token_ttl: SYNC_TOKEN_LIFETIME,
             authorize_mode,
             faults: FaultQueue::default(),
             accounts: HashMap::new(),
@@ -634,7 +640,7 @@ impl World {
                     .get(token)
                     .filter(|record| record.account == account_id)
                     .ok_or_else(|| ApiFailure::expired_sync_token("INVALID_ARGUMENT"))?;
-                if record.expired {
+                if record.expired || record.issued_at.elapsed() > self.sync_token_ttl {
                     return Err(ApiFailure::expired_sync_token("FAILED_PRECONDITION"));
                 }
                 Some(record.version)
@@ -695,6 +701,7 @@ impl World {
                     SyncToken {
                         account: account_id.to_owned(),
                         version: round,
+                        issued_at: Instant::now(),
                         expired: false,
                     },
                 );
