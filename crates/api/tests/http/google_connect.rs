@@ -5,9 +5,13 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use diesel::{ExpressionMethods, QueryDsl};
+use diesel_async::RunQueryDsl;
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
-use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason};
+use pulse_domain::ports::{ContactListing, ContactsSource, ListingMode, SourceError};
+use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, Secret};
 use pulse_google::fake::{AuthorizeMode, FakeEndpoint};
+use pulse_storage::schema::google_connections;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
@@ -113,6 +117,11 @@ async fn the_connect_round_trip_stores_the_grant_unpauses_and_redirects() {
     let callback = consent(&api, &authorization_url).await;
     let response = follow(&api, &callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Token),
+        1,
+        "one code exchange"
+    );
     let back = location(&response);
     assert_eq!(back.path(), "/settings");
     assert_eq!(
@@ -128,8 +137,18 @@ async fn the_connect_round_trip_stores_the_grant_unpauses_and_redirects() {
         .expect("a connection");
     assert_eq!(connection.status, ConnectionStatus::Connected);
     let refresh_token = connection.refresh_token.expect("a refresh token");
-    assert!(!refresh_token.expose().is_empty());
     assert!(!back.as_str().contains(refresh_token.expose()));
+    assert!(
+        lists_contacts(&api, &refresh_token).await.is_ok(),
+        "the stored grant works"
+    );
+    let sealed = sealed_refresh_token(&api).await;
+    let plain = refresh_token.expose().as_bytes();
+    assert!(sealed.len() >= plain.len(), "a ciphertext is stored");
+    assert!(
+        !sealed.windows(plain.len()).any(|window| window == plain),
+        "the refresh token is stored only encrypted"
+    );
 
     let config = json(api.get(&config_path(), &key).await).await;
     assert_eq!(config["connection"], "connected");
@@ -137,14 +156,37 @@ async fn the_connect_round_trip_stores_the_grant_unpauses_and_redirects() {
     assert_eq!(config["enabled"], true);
     assert_eq!(config["next_sync_in"], "in 24 hours");
 
+    let token_calls = api.google.total_requests(FakeEndpoint::Token);
     let reused = follow(&api, &callback).await;
     let error = expect_error(reused, StatusCode::BAD_REQUEST, "invalid_state").await;
     assert_eq!(error["field"], "state");
     assert_eq!(
         api.google.total_requests(FakeEndpoint::Token),
-        1,
-        "the code is exchanged once"
+        token_calls,
+        "a reused state exchanges nothing"
     );
+}
+
+/// Lists the seed account's first page with `refresh_token` through a fresh Google client.
+async fn lists_contacts(api: &TestApi, refresh_token: &Secret) -> Result<(), SourceError> {
+    let client = api.google_client();
+    let mut listing = client.open_listing(&user(WS), refresh_token, ListingMode::Full);
+    let page = listing.next_page().await?.expect("a first page");
+    assert!(!page.people.is_empty());
+    Ok(())
+}
+
+/// The raw `refresh_token_ciphertext` column of the workspace's connection.
+async fn sealed_refresh_token(api: &TestApi) -> Vec<u8> {
+    let database = api.database.as_ref().expect("a database");
+    let mut connection = database.connect().await;
+    let sealed: Option<Vec<u8>> = google_connections::table
+        .filter(google_connections::user_id.eq(WS))
+        .select(google_connections::refresh_token_ciphertext)
+        .first(&mut connection)
+        .await
+        .expect("the connection row");
+    sealed.expect("a sealed refresh token")
 }
 
 #[tokio::test]
@@ -309,6 +351,13 @@ async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
     assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    let refresh_token = api
+        .store
+        .find_connection(&user(WS))
+        .await
+        .expect("read")
+        .and_then(|connection| connection.refresh_token)
+        .expect("a refresh token");
     let path = format!("/api/logos-vision/google/connection?workspace_id={WS}");
     let response = api
         .request(Method::DELETE, &path, Some(&key))
@@ -317,6 +366,10 @@ async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
         .expect("answer");
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(api.google.total_requests(FakeEndpoint::Revoke), 1);
+    let refused = lists_contacts(&api, &refresh_token)
+        .await
+        .expect_err("the grant is revoked");
+    assert!(refused.is_reauth(), "{refused}");
     let connection = api.store.find_connection(&user(WS)).await.expect("read");
     assert!(
         connection

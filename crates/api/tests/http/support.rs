@@ -181,6 +181,15 @@ impl TestApi {
         }
     }
 
+    /// A Google client of its own (no cached tokens) pointed at the fake.
+    pub fn google_client(&self) -> GoogleClient {
+        let config = self
+            .google
+            .client_config(&self.url(CALLBACK_PATH))
+            .expect("a Google config for the fake");
+        GoogleClient::new(&config).expect("a Google client")
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
