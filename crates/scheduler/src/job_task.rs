@@ -91,11 +91,22 @@ where
         Shutdown,
     }
     let started = Instant::now();
+    let run = runner.run_sync(lease, progress);
+    tokio::pin!(run);
     let stopped = tokio::select! {
         biased;
-        result = runner.run_sync(lease, progress) => Stopped::Ran(result),
+        result = &mut run => Stopped::Ran(result),
         () = keep_alive(queue, lease, timing, claimed_at) => Stopped::LeaseLost,
         () = stop.cancelled() => Stopped::Shutdown,
+    };
+    // A heartbeat also finds the lease gone when the run itself just ended the job: give the run
+    // one heartbeat interval to finish what follows (the config update) before stopping it.
+    let stopped = match stopped {
+        Stopped::LeaseLost => match tokio::time::timeout(timing.heartbeat, &mut run).await {
+            Ok(result) => Stopped::Ran(result),
+            Err(_) => Stopped::LeaseLost,
+        },
+        other => other,
     };
     let end = match stopped {
         Stopped::Ran(Ok(outcome)) => JobEnd::Finished(outcome),
@@ -123,7 +134,7 @@ async fn keep_alive<Q: JobQueue>(
         match queue.heartbeat(lease, Utc::now() + timing.lease).await {
             Ok(true) => held_until = sent + timing.lease_std,
             Ok(false) => {
-                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, "[scheduler] lease lost to another attempt; stopping the sync");
+                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, "[scheduler] heartbeat found the lease lost; stopping the sync");
                 return;
             }
             Err(error) => {
