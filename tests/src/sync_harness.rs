@@ -6,13 +6,25 @@ use pulse_domain::ports::{ConnectionRepository, JobQueue, JobRepository, SystemC
 use pulse_domain::sync::{SyncEngine, SyncOutcome, SyncSettings};
 use pulse_domain::{NewConnection, UserId};
 use pulse_google::fake::{FakeGoogle, FakeOptions};
-use pulse_google::{GoogleClient, RetryConfig};
+use pulse_google::{GoogleClient, RateLimitConfig, RetryConfig};
+use std::num::NonZeroU32;
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 use std::time::Duration;
 
 /// The redirect URL the harness registers (never followed: grants are made directly).
 pub const REDIRECT_URL: &str = "http://127.0.0.1:9/callback";
+
+/// Limits high enough that tests measure the sync, not the quota.
+pub fn generous_rate_limits() -> RateLimitConfig {
+    let many = NonZeroU32::new(1_000_000).unwrap_or(NonZeroU32::MAX);
+    RateLimitConfig {
+        project_rpm: many,
+        project_burst: many,
+        user_rpm: many,
+        user_burst: many,
+    }
+}
 
 /// A database, a fake Google and an engine syncing between them.
 pub struct SyncHarness {
@@ -47,6 +59,7 @@ impl SyncHarness {
             max_total: Duration::from_secs(10),
         };
         config.request_timeout = Duration::from_secs(5);
+        config.rate_limits = generous_rate_limits();
         let client = GoogleClient::new(&config).expect("a Google client");
         let engine = SyncEngine::new(store.clone(), client, SystemClock, settings);
         Self {

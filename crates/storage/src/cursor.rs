@@ -20,6 +20,9 @@ pub(crate) fn decode(cursor: &str) -> Result<(String, Uuid), StorageError> {
     let text = String::from_utf8(bytes).map_err(|_| StorageError::InvalidCursor)?;
     let (position, id) = text.rsplit_once('|').ok_or(StorageError::InvalidCursor)?;
     let id = Uuid::parse_str(id).map_err(|_| StorageError::InvalidCursor)?;
+    if position.contains('\0') {
+        return Err(StorageError::InvalidCursor);
+    }
     Ok((position.to_owned(), id))
 }
 
@@ -50,6 +53,12 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
+    }
+
+    #[test]
+    fn a_position_with_a_nul_byte_is_not_a_cursor_this_store_issued() {
+        let cursor = encode("Smith\0", Uuid::new_v4());
+        assert!(matches!(decode(&cursor), Err(StorageError::InvalidCursor)));
     }
 
     #[test]

@@ -64,7 +64,7 @@ async fn seed_profiles(api: &TestApi) {
                 profiles: &drafts,
                 deletions: &[],
                 skipped_no_identifier: 0,
-                unidentified: &[],
+                retired: &[],
                 counts_before: JobCounts::default(),
             },
         )
@@ -80,7 +80,7 @@ async fn seed_profiles(api: &TestApi) {
                 profiles: &[],
                 deletions: &deletions,
                 skipped_no_identifier: 0,
-                unidentified: &[],
+                retired: &[],
                 counts_before: counts,
             },
         )

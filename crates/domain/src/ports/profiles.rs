@@ -20,9 +20,11 @@ pub struct PageWrite<'a> {
     pub deletions: &'a [String],
     /// People on the page without an identifier.
     pub skipped_no_identifier: i64,
-    /// Resource names of those people: a profile stored for one of them (it lost its last email
-    /// or phone) is marked deleted, as a fresh full sync would not have it.
-    pub unidentified: &'a [String],
+    /// Resource names that no longer stand for a live profile: people listed without an
+    /// identifier (they lost their last email or phone) and the former names of deleted people.
+    /// A live profile stored under one of them is marked deleted, as a fresh full sync would not
+    /// hold it; these are not counted as Google's reported deletions.
+    pub retired: &'a [String],
     /// The run's counts before this page (the job's progress is set to these plus the page's).
     pub counts_before: JobCounts,
 }

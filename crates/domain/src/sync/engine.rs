@@ -182,7 +182,7 @@ where
                 profiles: &mapped.profiles,
                 deletions: &mapped.deletions,
                 skipped_no_identifier: mapped.skipped_no_identifier,
-                unidentified: &mapped.unidentified,
+                retired: &mapped.retired,
                 counts_before: *counts,
             };
             let is_last = next_sync_token.is_some();

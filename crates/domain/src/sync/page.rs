@@ -14,8 +14,9 @@ pub struct MappedPage {
     pub deletions: Vec<String>,
     /// People without an email or phone.
     pub skipped_no_identifier: i64,
-    /// The resource names of the people without an email or phone.
-    pub unidentified: Vec<String>,
+    /// Names whose stored profile is no longer live: people without an email or phone, and
+    /// the former names (`previousResourceNames`) of deleted people.
+    pub retired: Vec<String>,
     /// People that appeared twice on the page; their earlier version was dropped.
     pub repeated: i64,
 }
@@ -38,9 +39,13 @@ pub fn map_page(people: &[GooglePerson]) -> MappedPage {
             },
             PersonOutcome::SkippedNoIdentifier { resource_name } => {
                 page.skipped_no_identifier += 1;
-                page.unidentified.push(resource_name);
+                page.retired.push(resource_name);
             }
-            PersonOutcome::Deleted { resource_name } => page.deletions.push(resource_name),
+            PersonOutcome::Deleted { resource_name } => {
+                page.deletions.push(resource_name);
+                page.retired
+                    .extend(person.previous_resource_names.iter().cloned());
+            }
         }
     }
     page

@@ -105,7 +105,7 @@ pub(crate) async fn apply_page_in(
     let deletions: Vec<&str> = page
         .deletions
         .iter()
-        .chain(page.unidentified)
+        .chain(page.retired)
         .map(String::as_str)
         .filter(|name| !live_names.contains(name))
         .collect();

@@ -62,7 +62,7 @@ pub fn page<'a>(profiles: &'a [ProfileDraft], deletions: &'a [String]) -> PageWr
         profiles,
         deletions,
         skipped_no_identifier: 0,
-        unidentified: &[],
+        retired: &[],
         counts_before: JobCounts::default(),
     }
 }

@@ -97,7 +97,7 @@ async fn a_page_creates_profiles_with_all_fields_and_records_progress() {
         profiles: &profiles,
         deletions: &[],
         skipped_no_identifier: 5,
-        unidentified: &[],
+        retired: &[],
         counts_before: before,
     };
     let page_counts = store.apply_page(&lease, write).await.unwrap();
@@ -449,7 +449,7 @@ async fn a_page_of_a_thousand_people_is_written_in_one_go() {
 async fn a_stored_person_who_lost_every_identifier_is_marked_deleted() {
     let database = TestDatabase::new().await;
     let store = database.store();
-    let u = user("unidentified");
+    let u = user("retired");
     let people = vec![
         draft("people/1", "e1", "Ada"),
         draft("people/2", "e2", "Grace"),
@@ -457,12 +457,12 @@ async fn a_stored_person_who_lost_every_identifier_is_marked_deleted() {
     let lease = claimed(&store, &u).await;
     store.apply_page(&lease, page(&people, &[])).await.unwrap();
 
-    let unidentified = vec!["people/2".to_owned(), "people/never-stored".to_owned()];
+    let retired = vec!["people/2".to_owned(), "people/never-stored".to_owned()];
     let write = PageWrite {
         profiles: &people[..1],
         deletions: &[],
         skipped_no_identifier: 2,
-        unidentified: &unidentified,
+        retired: &retired,
         counts_before: JobCounts::default(),
     };
     let page_counts = store.apply_page(&lease, write).await.unwrap();
