@@ -1,6 +1,7 @@
 //! Shared test helpers: a plain SQL client on a test database and waiting for a condition.
 #![allow(dead_code)]
 
+pub mod harness;
 pub mod proxy;
 
 use std::future::Future;
@@ -10,6 +11,17 @@ use tokio_postgres::{Client, NoTls};
 
 /// How long a test waits for something that must happen before it gives up and fails.
 pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Shows the code's logs in the test output (filtered by `RUST_LOG`, default `info`); the
+/// test harness captures them unless run with `--nocapture`.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
 
 /// A plain SQL connection to `url`, for arranging rows and checking them.
 pub async fn sql(url: &str) -> Client {
@@ -39,16 +51,28 @@ pub async fn execute(client: &Client, statements: &str) {
 }
 
 /// Checks `condition` every 50 ms until it holds; fails the test after [`PATIENCE`].
-pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+pub async fn eventually<F, Fut>(what: &str, condition: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    eventually_some(what, || {
-        let checked = condition();
-        async move { checked.await.then_some(()) }
-    })
-    .await;
+    eventually_within(what, PATIENCE, condition).await;
+}
+
+/// [`eventually`] with a patience of its own, for rounds that include a job's retry backoff.
+pub async fn eventually_within<F, Fut>(what: &str, patience: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + patience;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Polls `probe` every 50 ms until it yields a value; fails the test after [`PATIENCE`].
