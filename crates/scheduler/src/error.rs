@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use pulse_domain::ports::{EnqueueError, StoreError};
-use pulse_domain::sync::SyncError;
 use uuid::Uuid;
 
 /// A [`SchedulerConfig`](crate::SchedulerConfig) the scheduler cannot run with.
@@ -51,9 +50,6 @@ pub enum ForegroundError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The run could not record its end.
-    #[error(transparent)]
-    Sync(#[from] SyncError),
     /// The job vanished from the queue while it was being followed.
     #[error("job {job_id} no longer exists")]
     JobMissing {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use pulse_domain::JobLease;
-use pulse_domain::ports::JobQueue;
+use pulse_domain::ports::{JobQueue, StoreError};
 use tokio::sync::Notify;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -47,7 +47,11 @@ where
             if free > 0 {
                 match self.claim(free, &mut tasks, &stop_runs).await {
                     Ok(()) => backoff.reset(),
-                    Err(()) => wait = backoff.next_delay(),
+                    Err(error) => {
+                        wait = backoff.next_delay();
+                        let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                        tracing::error!(%error, worker = %self.worker_id, retry_in_ms, "[scheduler] claiming jobs failed");
+                    }
                 }
             }
             tokio::select! {
@@ -60,16 +64,16 @@ where
         self.drain(tasks, stop_runs).await;
     }
 
-    /// Claims up to `free` jobs and spawns a task for each; `Err` after a logged database error.
+    /// Claims up to `free` jobs and spawns a task for each.
     async fn claim(
         &self,
         free: usize,
         tasks: &mut JoinSet<(JobLease, JobEnd)>,
         stop_runs: &CancellationToken,
-    ) -> Result<(), ()> {
+    ) -> Result<(), StoreError> {
         let limit = i64::try_from(free).unwrap_or(i64::MAX);
         let claimed_at = Instant::now();
-        let leases = match self
+        let leases = self
             .queue
             .claim_jobs(
                 &self.worker_id,
@@ -77,14 +81,7 @@ where
                 self.config.lease_delta(),
                 Utc::now(),
             )
-            .await
-        {
-            Ok(leases) => leases,
-            Err(error) => {
-                tracing::error!(%error, worker = %self.worker_id, "[scheduler] claiming jobs failed");
-                return Err(());
-            }
-        };
+            .await?;
         if !leases.is_empty() {
             tracing::debug!(claimed = leases.len(), free, worker = %self.worker_id, "[scheduler] claimed jobs");
         }
