@@ -1,0 +1,265 @@
+// The settings page in headless Chromium against the real `pulse-sync demo`: loading, the auto-sync
+// toggle and interval, "Sync now" with its progress and result, the reconnect state after Google
+// revokes the grant, a phone-sized screen, the keyboard, and the demo's exit on SIGTERM.
+// A screenshot is saved after each step into tests/artifacts/browser/.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+import { redact, startDemo } from "./demo.js";
+
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "artifacts", "browser");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SEED_ACCOUNT = "seed@example.com";
+const DEMO_START_MS = 180_000;
+const UI_MS = 15_000;
+const SYNC_MS = 60_000;
+const STEP_MS = 90_000;
+const EXIT_MS = 30_000;
+
+let demo;
+let urls;
+let browser;
+let page;
+const pageErrors = [];
+let shot = 0;
+
+async function screenshot(name) {
+  shot += 1;
+  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// Runs one step of the scenario; saves a screenshot after it, or a failure screenshot.
+function step(name, body, timeout = STEP_MS) {
+  test(name, { timeout }, async () => {
+    assert.ok(page, "the page did not open");
+    try {
+      await body();
+    } catch (error) {
+      await screenshot(`FAILED-${slug(name)}`).catch(() => {});
+      throw new Error(`${error.message}\n--- demo output ---\n${demo ? demo.tail() : ""}`, { cause: error });
+    }
+    await screenshot(slug(name));
+  });
+}
+
+function slug(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+}
+
+// Waits until the element's text matches `expected`; the error says what it showed instead.
+async function waitForText(selector, expected, timeout = UI_MS) {
+  const matches = (text) =>
+    expected instanceof RegExp ? expected.test(text) : text.includes(expected);
+  const deadline = Date.now() + timeout;
+  let text = "";
+  for (;;) {
+    text = ((await page.locator(selector).textContent({ timeout })) || "").trim();
+    if (matches(text) && (await page.locator(selector).isVisible())) return text;
+    if (Date.now() > deadline) {
+      assert.fail(`${selector} should show ${expected}, shows ${JSON.stringify(redact(text))}`);
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
+async function control(method, route, body) {
+  const response = await fetch(`${urls.fakeGoogle}/__control${route}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(UI_MS),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} /__control${route} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const toggle = () => page.locator("#auto-sync-toggle");
+
+describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    demo = startDemo();
+    urls = await demo.urls(DEMO_START_MS);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(UI_MS);
+    page.setDefaultNavigationTimeout(UI_MS * 2);
+    page.on("pageerror", (error) => pageErrors.push(String(error)));
+  }, { timeout: DEMO_START_MS + 90_000 });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (demo) await demo.cleanUp();
+  }, { timeout: 60_000 });
+
+  step("loading skeleton gives way to the card", async () => {
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    const configRoute = "**/api/logos-vision/auto-sync/config?*";
+    await page.route(configRoute, async (route) => {
+      await released;
+      await route.continue();
+    });
+    await page.goto(urls.settingsPage);
+    await page.locator("#skeleton").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#settings").isVisible(), false, "the card shows while loading");
+    await screenshot("skeleton-while-loading");
+    release();
+    await page.locator("#settings").waitFor({ state: "visible" });
+    await page.locator("#skeleton").waitFor({ state: "hidden" });
+    await page.unroute(configRoute);
+    assert.ok(!page.url().includes("key="), "the API key stays in the address bar");
+    for (const card of ["#google", "#sync", "#jobs"]) {
+      assert.ok(await page.locator(card).isVisible(), `${card} is visible`);
+    }
+    await waitForText("#connection-badge", "Connected");
+    await waitForText("#jobs-body", "No syncs yet");
+  });
+
+  step("the toggle starts OFF", async () => {
+    assert.equal(await toggle().getAttribute("aria-checked"), "false");
+    await waitForText("#toggle-label", /^OFF$/);
+    await waitForText("#next-sync", /^Auto-sync is off$/);
+  });
+
+  step("turning auto-sync on shows the next sync in 24 hours", async () => {
+    await toggle().click();
+    await waitForText("#next-sync", /^Next sync: in 24 hours$/);
+    assert.equal(await toggle().getAttribute("aria-checked"), "true");
+    await waitForText("#toggle-label", /^ON$/);
+    await waitForText("#settings-message", "Auto-sync is on");
+  });
+
+  step("choosing 12 hours moves the next sync", async () => {
+    await page.locator("#interval-select").selectOption("12");
+    await waitForText("#next-sync", /^Next sync: in 12 hours$/);
+    await waitForText("#interval-text", "every 12 hours");
+  });
+
+  step("Sync now shows progress, then the result and the job", async () => {
+    // Smaller, slower pages at the fake Google, so the job runs long enough to watch.
+    await control("PUT", "/settings", { page_size_cap: 50 });
+    await control("POST", "/faults", { target: "people", fault: { kind: "slow", millis: 700 }, times: 6 });
+    await page.locator("#sync-now").click();
+    await page.locator("#progress").waitFor({ state: "visible" });
+    await waitForText("#progress-text", /Waiting for a worker…|Syncing… [\d,]+ contacts fetched/);
+    await waitForText("#progress-text", /Syncing… ([1-9][\d,]*) contacts fetched/, SYNC_MS);
+    assert.ok(await page.locator("#sync-now").isDisabled(), "Sync now is disabled while the job runs");
+    await screenshot("sync-progress");
+    await waitForText("#sync-result", /^12 synced, 416 skipped \(no identifier\)$/, SYNC_MS);
+    await page.locator("#progress").waitFor({ state: "hidden" });
+    await waitForText("#last-sync", "12 synced, 416 skipped (no identifier)");
+    const firstRow = page.locator("#jobs-body tr").first();
+    await waitForText("#jobs-body tr:first-child", "completed");
+    const cells = (await firstRow.locator("td").allTextContents()).map((text) => text.trim());
+    assert.equal(cells[1], "manual");
+    assert.equal(cells[2], "completed");
+    assert.equal(cells[3], "12 synced, 416 skipped (no identifier)");
+    assert.equal(await page.locator("#jobs-body tr").count(), 1);
+    await waitForText("#next-sync", /^Next sync: in 12 hours$/);
+  });
+
+  step("after Google revokes the grant, Sync now fails and asks to reconnect", async () => {
+    await control("DELETE", "/faults");
+    const answer = await control("POST", `/accounts/${encodeURIComponent(SEED_ACCOUNT)}/revoke-grants`);
+    assert.ok(answer.revoked >= 1, `the seed account had a grant to revoke: ${JSON.stringify(answer)}`);
+    await page.locator("#sync-now").click();
+    const result = await waitForText("#sync-result", /^Failed: /, SYNC_MS);
+    assert.match(result, /Google/, "the failure names Google");
+    assert.match(result, /reconnect|revoked|access/i, "the failure says what happened");
+    assert.doesNotMatch(
+      result,
+      /invalid_grant|unauthenticated|HTTP|status|\b[45]\d\d\b|[{}]|error sending|reqwest|unknown error/i,
+      "the failure is in words a person understands",
+    );
+    await page.locator("#connect-button").waitFor({ state: "visible" });
+    await waitForText("#connect-button", /^Reconnect$/);
+    await waitForText("#connection-badge", "Reconnect needed");
+    await waitForText("#paused", "Reconnect Google to resume auto-sync");
+    await waitForText("#next-sync", /^Auto-sync is paused$/);
+    await waitForText("#jobs-body tr:first-child", "failed");
+    assert.equal(await page.locator("#jobs-body tr").count(), 2);
+  });
+
+  step("a phone-sized screen has no sideways scroll and reaches the toggle", async () => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    await page.reload();
+    await page.locator("#settings").waitFor({ state: "visible" });
+    await waitForText("#connect-button", /^Reconnect$/);
+    const widths = await page.evaluate(() => ({
+      body: document.body.scrollWidth,
+      document: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+    }));
+    assert.ok(
+      widths.body <= widths.viewport && widths.document <= widths.viewport,
+      `the page is wider than the screen: ${JSON.stringify(widths)}`,
+    );
+    const box = await toggle().boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= widths.viewport, `toggle at ${JSON.stringify(box)}`);
+    assert.ok(box.width >= 44 && box.height >= 24, `the toggle is big enough to tap: ${JSON.stringify(box)}`);
+    await toggle().click({ trial: true });
+    for (const id of ["#interval-select", "#sync-now", "#connect-button"]) {
+      const control = await page.locator(id).boundingBox();
+      assert.ok(control && control.x >= 0 && control.x + control.width <= widths.viewport, `${id} fits: ${JSON.stringify(control)}`);
+    }
+  });
+
+  step("the toggle is reached with Tab and switched with Space and Enter", async () => {
+    await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
+    let focused = false;
+    for (let presses = 0; presses < 10 && !focused; presses += 1) {
+      await page.keyboard.press("Tab");
+      focused = await toggle().evaluate((element) => element === document.activeElement);
+    }
+    assert.ok(focused, "Tab reaches the toggle");
+    const before = await toggle().getAttribute("aria-checked");
+    const flipped = before === "true" ? "false" : "true";
+    await page.keyboard.press("Space");
+    await page.waitForFunction(
+      (value) => document.getElementById("auto-sync-toggle").getAttribute("aria-checked") === value,
+      flipped,
+      { timeout: UI_MS },
+    );
+    await waitForText("#settings-message", flipped === "true" ? "Auto-sync is on" : "Auto-sync is off");
+    assert.ok(await toggle().evaluate((element) => element === document.activeElement), "focus stays on the toggle");
+    await screenshot("keyboard-space");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(
+      (value) => document.getElementById("auto-sync-toggle").getAttribute("aria-checked") === value,
+      before,
+      { timeout: UI_MS },
+    );
+    await waitForText("#settings-message", before === "true" ? "Auto-sync is on" : "Auto-sync is off");
+  });
+
+  test("the page raised no script errors", () => {
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("the demo exits cleanly on SIGTERM", { timeout: EXIT_MS + 10_000 }, async () => {
+    assert.ok(demo && !demo.exited, `the demo is still running before SIGTERM:\n${demo ? demo.tail() : ""}`);
+    const exit = await demo.terminate(EXIT_MS);
+    assert.ok(exit, `the demo did not exit within ${EXIT_MS} ms of SIGTERM:\n${demo.tail()}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, `the demo's exit:\n${demo.tail()}`);
+  });
+});
