@@ -102,10 +102,13 @@ export class Demo {
   // Sends SIGTERM and waits for the exit (null when it did not exit within `timeoutMs`).
   async terminate(timeoutMs) {
     if (!this.exited) this.child.kill("SIGTERM");
-    return Promise.race([
-      this.exit,
-      new Promise((resolve) => setTimeout(() => resolve(null), timeoutMs)),
-    ]);
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); });
+    try {
+      return await Promise.race([this.exit, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   // Kills the demo if it still runs, then drops its database or data directory.

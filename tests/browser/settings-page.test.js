@@ -45,21 +45,17 @@ async function screenshot(name) {
 }
 
 // Runs one step of the scenario; saves a screenshot after it, or a failure screenshot.
-function step(name, body, timeout = STEP_MS) {
+function step(name, shot, body, timeout = STEP_MS) {
   test(name, { timeout }, async () => {
     assert.ok(page, "the page did not open");
     try {
       await body();
     } catch (error) {
-      await screenshot(`FAILED-${slug(name)}`).catch(() => {});
+      await screenshot(`FAILED-${shot}`).catch(() => {});
       throw new Error(`${error.message}\n--- demo output ---\n${demo ? demo.tail() : ""}`, { cause: error });
     }
-    await screenshot(slug(name));
+    await screenshot(shot);
   });
-}
-
-function slug(text) {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
 }
 
 // Waits until the element's text matches `expected`; the error says what it showed instead.
@@ -111,7 +107,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     if (demo) await demo.cleanUp();
   }, { timeout: 60_000 });
 
-  step("loading skeleton gives way to the card", async () => {
+  step("loading skeleton gives way to the card", "card-loaded", async () => {
     let release;
     const released = new Promise((resolve) => { release = resolve; });
     const configRoute = "**/api/logos-vision/auto-sync/config?*";
@@ -122,12 +118,13 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await page.goto(urls.settingsPage);
     await page.locator("#skeleton").waitFor({ state: "visible" });
     assert.equal(await page.locator("#settings").isVisible(), false, "the card shows while loading");
-    await screenshot("skeleton-while-loading");
+    await screenshot("skeleton");
     release();
     await page.locator("#settings").waitFor({ state: "visible" });
     await page.locator("#skeleton").waitFor({ state: "hidden" });
     await page.unroute(configRoute);
     assert.ok(!page.url().includes("key="), "the API key stays in the address bar");
+    assert.equal(await page.locator("#key-form").isVisible(), false, "the key form shows although the URL had a key");
     for (const card of ["#google", "#sync", "#jobs"]) {
       assert.ok(await page.locator(card).isVisible(), `${card} is visible`);
     }
@@ -135,13 +132,13 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#jobs-body", "No syncs yet");
   });
 
-  step("the toggle starts OFF", async () => {
+  step("the toggle starts OFF", "toggle-off", async () => {
     assert.equal(await toggle().getAttribute("aria-checked"), "false");
     await waitForText("#toggle-label", /^OFF$/);
     await waitForText("#next-sync", /^Auto-sync is off$/);
   });
 
-  step("turning auto-sync on shows the next sync in 24 hours", async () => {
+  step("turning auto-sync on shows the next sync in 24 hours", "toggle-on-24-hours", async () => {
     await toggle().click();
     await waitForText("#next-sync", /^Next sync: in 24 hours$/);
     assert.equal(await toggle().getAttribute("aria-checked"), "true");
@@ -149,13 +146,13 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#settings-message", "Auto-sync is on");
   });
 
-  step("choosing 12 hours moves the next sync", async () => {
+  step("choosing 12 hours moves the next sync", "interval-12-hours", async () => {
     await page.locator("#interval-select").selectOption("12");
     await waitForText("#next-sync", /^Next sync: in 12 hours$/);
     await waitForText("#interval-text", "every 12 hours");
   });
 
-  step("Sync now shows progress, then the result and the job", async () => {
+  step("Sync now shows progress, then the result and the job", "sync-completed", async () => {
     // Smaller, slower pages at the fake Google, so the job runs long enough to watch.
     await control("PUT", "/settings", { page_size_cap: 50 });
     await control("POST", "/faults", { target: "people", fault: { kind: "slow", millis: 700 }, times: 6 });
@@ -178,7 +175,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#next-sync", /^Next sync: in 12 hours$/);
   });
 
-  step("after Google revokes the grant, Sync now fails and asks to reconnect", async () => {
+  step("after Google revokes the grant, Sync now fails and asks to reconnect", "reconnect-needed", async () => {
     await control("DELETE", "/faults");
     const answer = await control("POST", `/accounts/${encodeURIComponent(SEED_ACCOUNT)}/revoke-grants`);
     assert.ok(answer.revoked >= 1, `the seed account had a grant to revoke: ${JSON.stringify(answer)}`);
@@ -200,7 +197,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     assert.equal(await page.locator("#jobs-body tr").count(), 2);
   });
 
-  step("a phone-sized screen has no sideways scroll and reaches the toggle", async () => {
+  step("a phone-sized screen has no sideways scroll and reaches the toggle", "phone", async () => {
     await page.setViewportSize({ width: 375, height: 667 });
     await page.reload();
     await page.locator("#settings").waitFor({ state: "visible" });
@@ -224,7 +221,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     }
   });
 
-  step("the toggle is reached with Tab and switched with Space and Enter", async () => {
+  step("the toggle is reached with Tab and switched with Space and Enter", "keyboard-enter", async () => {
     await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); });
     let focused = false;
     for (let presses = 0; presses < 10 && !focused; presses += 1) {
