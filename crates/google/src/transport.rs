@@ -92,7 +92,7 @@ impl Transport {
                 return Err(gave_up(failure));
             }
             let wait = server_wait.unwrap_or_else(|| jittered_backoff(&self.retry, attempt));
-            if started.elapsed() + wait > self.retry.max_total {
+            if started.elapsed().saturating_add(wait) > self.retry.max_total {
                 return Err(gave_up(format!(
                     "{failure}; waiting {} ms more would pass the retry budget",
                     wait.as_millis()
