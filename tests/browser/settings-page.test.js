@@ -249,6 +249,18 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#settings-message", before === "true" ? "Auto-sync is on" : "Auto-sync is off");
   });
 
+  step("a key the server does not accept shows the error state", "wrong-key", async () => {
+    const settings = new URL(urls.settingsPage);
+    page = await page.context().newPage();
+    page.setDefaultTimeout(UI_MS);
+    page.on("pageerror", (error) => pageErrors.push(String(error)));
+    await page.goto(`${settings.origin}/#key=pulse_not_a_key&workspace=demo`);
+    await page.locator("#load-error").waitFor({ state: "visible" });
+    await waitForText("#load-error-message", "The API key was not accepted");
+    assert.equal(await page.locator("#settings").isVisible(), false, "the card shows without a valid key");
+    assert.equal(await page.locator("#skeleton").isVisible(), false, "the skeleton stays after the error");
+  });
+
   test("the page raised no script errors", () => {
     assert.deepEqual(pageErrors, []);
   });
