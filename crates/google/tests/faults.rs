@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use common::{client, client_with, list_all, start_fake, user};
 use pulse_domain::ports::{ContactListing, ContactsSource, ListingMode, SourceError};
-use pulse_google::fake::{FakeEndpoint, FakeOptions, Fault, FaultTarget, SEED_ACCOUNT};
+use pulse_google::fake::{
+    FakeEndpoint, FakeOptions, Fault, FaultTarget, SEED_ACCOUNT, generated_account,
+};
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out_and_the_listing_succeeds() {
@@ -289,4 +291,63 @@ async fn an_unreachable_google_is_transient() {
         matches!(&error, SourceError::Transient { detail } if detail.contains("could not connect")),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn a_fault_for_one_account_spares_the_others() {
+    let fake = start_fake(
+        FakeOptions::default().with_account("other@example.com", generated_account(20, 3)),
+    );
+    let client = client_with(&fake, |config| config.retry.max_attempts = 1);
+    let seed_token = fake.grant(SEED_ACCOUNT).unwrap();
+    let other_token = fake.grant("other@example.com").unwrap();
+    fake.inject_fault_for(
+        "other@example.com",
+        FaultTarget::People,
+        Fault::ServerError,
+        1,
+    );
+
+    let seed = list_all(&client, &user("u1"), &seed_token, ListingMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(seed.people.len(), 428);
+    let error = list_all(&client, &user("u2"), &other_token, ListingMode::Full)
+        .await
+        .unwrap_err();
+    assert!(matches!(&error, SourceError::Transient { detail } if detail.contains("HTTP 500")));
+    let other = list_all(&client, &user("u2"), &other_token, ListingMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(other.people.len(), 20);
+}
+
+#[tokio::test]
+async fn an_account_fault_is_queued_through_the_control_route() {
+    let fake = start_fake(
+        FakeOptions::default().with_account("other@example.com", generated_account(5, 4)),
+    );
+    let client = client_with(&fake, |config| config.retry.max_attempts = 1);
+    let seed_token = fake.grant(SEED_ACCOUNT).unwrap();
+    let other_token = fake.grant("other@example.com").unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__control/faults", fake.base_url()))
+        .json(&serde_json::json!({
+            "account": SEED_ACCOUNT,
+            "fault": {"kind": "malformed_body"},
+            "times": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+
+    let other = list_all(&client, &user("u2"), &other_token, ListingMode::Full)
+        .await
+        .unwrap();
+    assert_eq!(other.people.len(), 5);
+    let error = list_all(&client, &user("u1"), &seed_token, ListingMode::Full)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SourceError::Malformed { .. }), "{error:?}");
 }

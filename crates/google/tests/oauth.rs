@@ -65,6 +65,44 @@ async fn the_consent_round_trip_exchanges_the_code_with_the_pkce_verifier() {
 }
 
 #[tokio::test]
+async fn the_issued_secrets_list_every_token_code_and_verifier_of_a_round_trip() {
+    let fake = start_fake(FakeOptions::default());
+    let client = client(&fake);
+    let request = client.authorization_request().unwrap();
+    let callback = consent(&request.url).await;
+    let grant = client
+        .exchange_code(&callback["code"], &request.pkce_verifier)
+        .await
+        .unwrap();
+    let refresh_token = grant.refresh_token.unwrap();
+    let round = list_all(&client, &user("u1"), &refresh_token, ListingMode::Full)
+        .await
+        .unwrap();
+
+    let issued: pulse_google::fake::IssuedSecrets =
+        reqwest::get(format!("{}/__control/issued-secrets", fake.base_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(issued, fake.issued_secrets());
+    assert_eq!(issued.refresh_tokens, [refresh_token.expose().to_owned()]);
+    assert_eq!(issued.authorization_codes, [callback["code"].clone()]);
+    assert_eq!(
+        issued.code_verifiers,
+        [request.pkce_verifier.expose().to_owned()]
+    );
+    assert_eq!(
+        issued.access_tokens.len(),
+        2,
+        "the exchange's and the refresh's"
+    );
+    let sync_token = round.sync_token.unwrap();
+    assert_eq!(issued.sync_tokens, [sync_token.expose().to_owned()]);
+}
+
+#[tokio::test]
 async fn a_wrong_pkce_verifier_is_refused() {
     let fake = start_fake(FakeOptions::default());
     let client = client(&fake);

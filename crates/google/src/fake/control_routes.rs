@@ -52,7 +52,8 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             .route("/authorize-mode", web::put().to(set_authorize_mode))
             .route("/settings", web::put().to(update_settings))
             .route("/requests", web::get().to(request_counts))
-            .route("/requests", web::delete().to(reset_request_counts)),
+            .route("/requests", web::delete().to(reset_request_counts))
+            .route("/issued-secrets", web::get().to(issued_secrets)),
     );
 }
 
@@ -84,6 +85,9 @@ struct GrantRef {
 struct FaultRequest {
     #[serde(default)]
     target: FaultTarget,
+    /// Only calls for this account; every account when absent.
+    #[serde(default)]
+    account: Option<String>,
     fault: Fault,
     times: u32,
 }
@@ -189,9 +193,10 @@ async fn expire_access_tokens(world: WorldData) -> HttpResponse {
 }
 
 async fn inject_fault(world: WorldData, body: web::Json<FaultRequest>) -> HttpResponse {
+    let body = body.into_inner();
     lock(&world)
         .faults
-        .push(body.target, body.fault, body.times);
+        .push_for(body.target, body.account, body.fault, body.times);
     HttpResponse::Ok().json(json!({}))
 }
 
@@ -224,4 +229,9 @@ async fn request_counts(world: WorldData) -> HttpResponse {
 async fn reset_request_counts(world: WorldData) -> HttpResponse {
     lock(&world).reset_counts();
     HttpResponse::Ok().json(json!({}))
+}
+
+async fn issued_secrets(world: WorldData) -> HttpResponse {
+    let secrets = lock(&world).issued_secrets();
+    HttpResponse::Ok().json(secrets)
 }

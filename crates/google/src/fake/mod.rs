@@ -4,7 +4,8 @@
 //!
 //! It is driven through [`FakeGoogle`]'s methods or, from another process, through HTTP routes
 //! under `/__control/`: add, edit, delete and rename contacts, pre-create or revoke grants,
-//! expire access and sync tokens, inject faults for the next N calls, and count requests.
+//! expire access and sync tokens, inject faults for the next N calls (of every account or of
+//! one), count requests, and list the secrets it issued (for leak checks).
 
 mod account;
 mod contact;
@@ -27,7 +28,7 @@ pub use dataset::{
 };
 pub use faults::{Fault, FaultTarget};
 pub use server::{FakeGoogle, FakeOptions, SEED_ACCOUNT};
-pub use world::{AuthorizeMode, FakeEndpoint, RequestCount};
+pub use world::{AuthorizeMode, FakeEndpoint, IssuedSecrets, RequestCount};
 
 /// A control call the fake cannot carry out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -58,7 +58,7 @@ async fn token(
         let mut world = lock(&world);
         let account = world.token_account(&form);
         world.count(FakeEndpoint::Token, account.as_deref());
-        world.faults.take(FaultTarget::Token)
+        world.faults.take(FaultTarget::Token, account.as_deref())
     };
     if let Some(response) = fault_response(FaultTarget::Token, fault).await {
         return response;

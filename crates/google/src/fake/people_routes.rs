@@ -32,7 +32,10 @@ async fn connections(
         let mut world = lock(&world);
         let account = world.people_account(authorization);
         world.count(FakeEndpoint::Connections, account.as_deref().ok());
-        (account, world.faults.take(FaultTarget::People))
+        let fault = world
+            .faults
+            .take(FaultTarget::People, account.as_deref().ok());
+        (account, fault)
     };
     if let Some(response) = fault_response(FaultTarget::People, fault).await {
         return response;

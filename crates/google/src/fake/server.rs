@@ -16,7 +16,8 @@ use crate::fake::contact::{FakeContact, StoredContact};
 use crate::fake::dataset::{Dataset, seed_account};
 use crate::fake::faults::{Fault, FaultTarget};
 use crate::fake::world::{
-    AuthorizeMode, FakeEndpoint, RequestCount, SYNC_TOKEN_LIFETIME, SharedWorld, World, lock,
+    AuthorizeMode, FakeEndpoint, IssuedSecrets, RequestCount, SYNC_TOKEN_LIFETIME, SharedWorld,
+    World, lock,
 };
 use crate::fake::{control_routes, oauth_routes, people_routes};
 
@@ -327,6 +328,13 @@ impl FakeGoogle {
         lock(&self.world).faults.push(target, fault, times);
     }
 
+    /// Injects `fault` into the next `times` calls to `target` made for `account` only.
+    pub fn inject_fault_for(&self, account: &str, target: FaultTarget, fault: Fault, times: u32) {
+        lock(&self.world)
+            .faults
+            .push_for(target, Some(account.to_owned()), fault, times);
+    }
+
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
         lock(&self.world).faults.clear();
@@ -365,6 +373,11 @@ impl FakeGoogle {
     /// Forgets the request counts.
     pub fn reset_request_counts(&self) {
         lock(&self.world).reset_counts();
+    }
+
+    /// Every secret the fake has issued or been sent, for tests that check none of them leaks.
+    pub fn issued_secrets(&self) -> IssuedSecrets {
+        lock(&self.world).issued_secrets()
     }
 }
 

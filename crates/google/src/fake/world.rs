@@ -80,6 +80,21 @@ pub struct RequestCount {
     pub count: u64,
 }
 
+/// Every secret the fake issued or was sent: what must never show in a client's logs or answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSecrets {
+    /// Refresh tokens of every grant (consented or pre-created).
+    pub refresh_tokens: Vec<String>,
+    /// Access tokens still remembered (expired ones may be dropped past 10,000).
+    pub access_tokens: Vec<String>,
+    /// Sync tokens issued by listings.
+    pub sync_tokens: Vec<String>,
+    /// Authorization codes issued by the consent page.
+    pub authorization_codes: Vec<String>,
+    /// PKCE code verifiers received at the token endpoint.
+    pub code_verifiers: Vec<String>,
+}
+
 /// A consent page that Google would refuse to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AuthorizeError {
@@ -146,6 +161,7 @@ pub(crate) struct World {
     access_tokens: HashMap<String, AccessToken>,
     sync_tokens: HashMap<String, SyncToken>,
     counts: HashMap<(String, FakeEndpoint), u64>,
+    code_verifiers: Vec<String>,
 }
 
 impl World {
@@ -165,6 +181,7 @@ impl World {
             access_tokens: HashMap::new(),
             sync_tokens: HashMap::new(),
             counts: HashMap::new(),
+            code_verifiers: Vec::new(),
         }
     }
 
@@ -292,6 +309,22 @@ impl World {
     /// Forgets the counts.
     pub fn reset_counts(&mut self) {
         self.counts.clear();
+    }
+
+    /// Every secret issued or received so far, each list sorted.
+    pub fn issued_secrets(&self) -> IssuedSecrets {
+        let sorted = |keys: Vec<String>| {
+            let mut keys = keys;
+            keys.sort();
+            keys
+        };
+        IssuedSecrets {
+            refresh_tokens: sorted(self.grants.keys().cloned().collect()),
+            access_tokens: sorted(self.access_tokens.keys().cloned().collect()),
+            sync_tokens: sorted(self.sync_tokens.keys().cloned().collect()),
+            authorization_codes: sorted(self.codes.keys().cloned().collect()),
+            code_verifiers: sorted(self.code_verifiers.clone()),
+        }
     }
 
     // ----- OAuth -----
@@ -458,6 +491,9 @@ impl World {
             let verifier = form
                 .get("code_verifier")
                 .ok_or_else(|| invalid_grant("Missing code verifier."))?;
+            if !self.code_verifiers.contains(verifier) {
+                self.code_verifiers.push(verifier.clone());
+            }
             if !(43..=128).contains(&verifier.len())
                 || pkce_challenge(verifier, method) != *challenge
             {
