@@ -1,0 +1,191 @@
+//! `bench-sync`: full-sync ingest and incremental sync.
+//!
+//! Each round resets a generated fake Google account (50,000 contacts; 10,000 with `--quick`),
+//! then, side by side:
+//! - the reference: PostgreSQL `COPY` of the very profile rows a sync stores into an empty twin
+//!   of `relationship_profiles` in a fresh database;
+//! - a full sync by the real sync engine, over loopback HTTP, into a fresh database;
+//! - 1% of the account changed (edits, additions, deletions) and the incremental sync after it.
+//!
+//! Figures: contacts per second of the full sync against `COPY` (as contacts per second for the
+//! same rows), and the incremental sync's time against the full sync's.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use pulse_bench::changes::change_contacts;
+use pulse_bench::copy_reference::{capture_profiles, timed_copy};
+use pulse_bench::database::{connect, fresh_database, production_store};
+use pulse_bench::fake_account::{ACCOUNT_SEED, client, connect_user, start_fake, user_id};
+use pulse_bench::stats::Paired;
+use pulse_bench::sync_run::{TimedSync, timed_sync};
+use pulse_bench::{BenchArgs, BenchError, Bound, Figure, Goal};
+use pulse_domain::UserId;
+use pulse_domain::ports::SystemClock;
+use pulse_domain::sync::{SyncEngine, SyncSettings};
+use pulse_google::GoogleClient;
+use pulse_google::fake::{Dataset, FakeGoogle, generated_account};
+use pulse_storage::testing::TestDatabase;
+
+/// The fake Google account synced.
+const ACCOUNT: &str = "bench@example.com";
+
+/// The CRM user it is synced for.
+const USER: &str = "bench-sync";
+
+/// What one round measured.
+struct Round {
+    copy: Duration,
+    full: TimedSync,
+    incremental: TimedSync,
+}
+
+/// Everything a round needs.
+struct Setup {
+    fake: FakeGoogle,
+    client: GoogleClient,
+    dataset: Dataset,
+    user: UserId,
+    changed: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BenchError> {
+    let args = BenchArgs::from_env()?;
+    let contacts: u32 = args.size(50_000, 10_000);
+    let rounds = args.size(5, 3);
+    let dataset = generated_account(contacts, ACCOUNT_SEED);
+    let fake = start_fake(&[(ACCOUNT, dataset)])?;
+    let setup = Setup {
+        client: client(&fake)?,
+        fake,
+        dataset,
+        user: user_id(USER)?,
+        changed: contacts as usize / 100,
+    };
+    let rows = warm_up(&setup).await?;
+    let mut ingest = Paired::new();
+    let mut incremental = Paired::new();
+    let mut stored_rows = 0;
+    for round in 1..=rounds {
+        let measured = run_round(&setup, &rows, round).await?;
+        let (copy_secs, full_secs) = (
+            measured.copy.as_secs_f64(),
+            measured.full.duration.as_secs_f64(),
+        );
+        stored_rows = measured.full.counts.synced;
+        eprintln!(
+            "round {round}: COPY {:.3} s, full sync {:.3} s ({} contacts, {} profiles), incremental {:.1} ms ({} changes)",
+            copy_secs,
+            full_secs,
+            measured.full.counts.total_contacts,
+            measured.full.counts.synced,
+            measured.incremental.duration.as_secs_f64() * 1000.0,
+            measured.incremental.counts.total_contacts,
+        );
+        let listed = f64::from(contacts);
+        ingest.push(listed / full_secs, listed / copy_secs);
+        incremental.push(
+            measured.incremental.duration.as_secs_f64() * 1000.0,
+            full_secs * 1000.0,
+        );
+    }
+    Figure::paired(
+        &format!("full-sync ingest, {contacts} contacts"),
+        "contacts/s",
+        &ingest,
+        &format!("COPY of the same {stored_rows} profile rows (as contacts/s)"),
+    )
+    .with_goal(Goal::ratio(Bound::AtLeast(0.25)))
+    .report(&args)?;
+    Figure::paired(
+        &format!("incremental sync, 1% changed ({} changes)", setup.changed),
+        "ms",
+        &incremental,
+        "full sync of the same account",
+    )
+    .inverted("full/incremental", &incremental)
+    .with_goal(Goal::ratio(Bound::AtLeast(20.0)))
+    .report(&args)?;
+    Ok(())
+}
+
+/// One full sync not measured (it warms the caches and the fake), returning the stored profile
+/// rows for the `COPY` reference.
+async fn warm_up(setup: &Setup) -> Result<Bytes, BenchError> {
+    let database = fresh_database().await?;
+    let synced = full_sync(setup, &database).await?;
+    let client = connect(database.url()).await?;
+    let rows = capture_profiles(&client).await?;
+    eprintln!(
+        "warm-up: full sync of {} contacts in {:.3} s; {} profile rows ({} bytes in COPY format)",
+        synced.counts.total_contacts,
+        synced.duration.as_secs_f64(),
+        synced.counts.synced,
+        rows.len()
+    );
+    Ok(rows)
+}
+
+async fn run_round(setup: &Setup, rows: &Bytes, round: usize) -> Result<Round, BenchError> {
+    setup.fake.add_account(ACCOUNT, setup.dataset);
+    let copy = {
+        let database = fresh_database().await?;
+        let client = connect(database.url()).await?;
+        let (copy, copied) = timed_copy(&client, rows).await?;
+        if copied == 0 {
+            return Err(BenchError::Invalid("COPY stored no row".to_owned()));
+        }
+        copy
+    };
+    let database = fresh_database().await?;
+    let store = production_store(&database, TestDatabase::key_ring())?;
+    let engine = SyncEngine::new(
+        store,
+        setup.client.clone(),
+        SystemClock,
+        SyncSettings::default(),
+    );
+    let full = full_sync_with(setup, &engine).await?;
+    let changes = change_contacts(&setup.fake, ACCOUNT, setup.changed, round)?;
+    let incremental = timed_sync(&engine, &setup.user).await?;
+    let expected = i64::try_from(changes.total()).unwrap_or(i64::MAX);
+    if incremental.counts.total_contacts != expected {
+        return Err(BenchError::Invalid(format!(
+            "the incremental sync listed {} people, {expected} changed",
+            incremental.counts.total_contacts
+        )));
+    }
+    Ok(Round {
+        copy,
+        full,
+        incremental,
+    })
+}
+
+async fn full_sync(setup: &Setup, database: &TestDatabase) -> Result<TimedSync, BenchError> {
+    let store = production_store(database, TestDatabase::key_ring())?;
+    let engine = SyncEngine::new(
+        store,
+        setup.client.clone(),
+        SystemClock,
+        SyncSettings::default(),
+    );
+    full_sync_with(setup, &engine).await
+}
+
+async fn full_sync_with(
+    setup: &Setup,
+    engine: &SyncEngine<pulse_storage::PgStore, GoogleClient, SystemClock>,
+) -> Result<TimedSync, BenchError> {
+    connect_user(engine.store(), &setup.fake, &setup.user, ACCOUNT).await?;
+    let synced = timed_sync(engine, &setup.user).await?;
+    let expected = i64::from(setup.dataset.len());
+    if synced.counts.total_contacts != expected {
+        return Err(BenchError::Invalid(format!(
+            "the full sync listed {} people, the account has {expected}",
+            synced.counts.total_contacts
+        )));
+    }
+    Ok(synced)
+}

@@ -1,0 +1,48 @@
+//! Databases for the benchmarks: fresh migrated databases (from the storage crate's test helper:
+//! `DATABASE_URL`, or the local cluster) and plain SQL connections to them.
+
+use pulse_storage::testing::TestDatabase;
+use pulse_storage::{KeyRing, PgStore, PoolSettings, build_pool};
+use tokio_postgres::{Client, NoTls};
+
+use crate::error::BenchError;
+
+/// A fresh migrated database of its own (dropped with the value).
+pub async fn fresh_database() -> Result<TestDatabase, BenchError> {
+    Ok(TestDatabase::create().await?)
+}
+
+/// A fresh database with no tables (for a peer that brings its own schema).
+pub async fn empty_database() -> Result<TestDatabase, BenchError> {
+    Ok(TestDatabase::create_empty().await?)
+}
+
+/// A plain SQL connection (its driver task runs on the current runtime).
+pub async fn connect(url: &str) -> Result<Client, BenchError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// A store on `database` with the production pool settings, sealing with `keys`.
+pub fn production_store(database: &TestDatabase, keys: KeyRing) -> Result<PgStore, BenchError> {
+    let pool = build_pool(database.url(), PoolSettings::default())?;
+    Ok(PgStore::new(pool, keys))
+}
+
+/// One number from a query.
+pub async fn count(client: &Client, query: &str) -> Result<i64, BenchError> {
+    Ok(client.query_one(query, &[]).await?.get(0))
+}
+
+/// Runs `VACUUM ANALYZE` on each table, so every round starts without the previous one's dead rows.
+pub async fn vacuum(client: &Client, tables: &[&str]) -> Result<(), BenchError> {
+    for table in tables {
+        client
+            .batch_execute(&format!("VACUUM ANALYZE {table}"))
+            .await?;
+    }
+    Ok(())
+}
