@@ -39,7 +39,12 @@ async function api(method, path, body) {
     throw new ApiError(0, { error: { message: "The pulse-sync server cannot be reached. Check your connection." } });
   }
   const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch (parseError) {
+    if (response.ok) throw new ApiError(0, { error: { message: "The pulse-sync server sent an answer this page cannot read." } });
+  }
   if (!response.ok) throw new ApiError(response.status, json);
   return json;
 }
@@ -178,6 +183,10 @@ function renderProgress(job) {
   show("progress", true);
   const bar = $("progress-bar");
   const fill = $("progress-fill");
+  if (job.status === "queued" || job.status === "running") {
+    fill.style.width = "";
+    bar.removeAttribute("aria-valuenow");
+  }
   if (job.status === "queued") {
     bar.classList.add("indeterminate");
     $("progress-text").textContent = "Waiting for a worker…";
