@@ -1,8 +1,26 @@
 //! Shared harness for the workspace-level tests: a fresh database, a fake Google, and the real
-//! sync engine between them, plus the comparison of stored profiles with Google's data.
+//! sync engine between them, plus the comparison of stored profiles with Google's data; and,
+//! for the black-box suite, `pulse-sync` processes with their environment, logs, API client and
+//! one-shot commands, and the checks every scenario ends with.
 
+pub mod api;
+pub mod binary;
+pub mod cli;
+pub mod deployment;
 pub mod expected;
+pub mod logs;
+pub mod process;
+pub mod secrets;
+pub mod server_config;
+pub mod sql;
 pub mod sync_harness;
+pub mod wait;
 
+pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
+pub use deployment::{Deployment, JobRow};
 pub use expected::{ProfileContent, expected_profiles, live_profiles, stored_profiles};
+pub use process::ServerProcess;
+pub use secrets::SecretSet;
+pub use server_config::ServerConfig;
 pub use sync_harness::SyncHarness;
+pub use wait::{PATIENCE, eventually, eventually_some, eventually_within};

@@ -7,9 +7,9 @@ use pulse_domain::sync::{SyncEngine, SyncOutcome, SyncSettings};
 use pulse_domain::{NewConnection, UserId};
 use pulse_google::fake::{FakeGoogle, FakeOptions};
 use pulse_google::{GoogleClient, RateLimitConfig, RetryConfig};
-use std::num::NonZeroU32;
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// The redirect URL the harness registers (never followed: grants are made directly).

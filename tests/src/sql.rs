@@ -1,0 +1,34 @@
+//! Plain SQL on a test database, for arranging rows and reading what the server wrote.
+
+use tokio_postgres::{Client, NoTls};
+
+/// A plain SQL connection to `url`; panics when the database does not answer.
+pub async fn connect(url: &str) -> Client {
+    try_connect(url)
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect to the test database: {error}"))
+}
+
+/// A plain SQL connection to `url`, or the error.
+pub async fn try_connect(url: &str) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// One `bigint` (a `count(*)`) from a query without parameters.
+pub async fn count(client: &Client, query: &str) -> i64 {
+    match client.query_one(query, &[]).await {
+        Ok(row) => row.get(0),
+        Err(error) => panic!("query failed: {query}: {error}"),
+    }
+}
+
+/// Runs statements, failing the test on error.
+pub async fn execute(client: &Client, statements: &str) {
+    if let Err(error) = client.batch_execute(statements).await {
+        panic!("statements failed: {statements}: {error}");
+    }
+}
