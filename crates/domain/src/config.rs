@@ -49,8 +49,12 @@ pub struct AutoSyncConfig {
     pub interval_hours: SyncInterval,
     /// When the last successful sync started.
     pub last_sync_at: Option<DateTime<Utc>>,
-    /// When the next automatic sync is due; `None` when off or paused.
+    /// When the next automatic sync is due (a retry's time while one is pending); `None` when off
+    /// or paused.
     pub next_sync_at: Option<DateTime<Utc>>,
+    /// While a retry is pending in `next_sync_at`: the grid slot it stands in front of, so the
+    /// schedule goes back to its grid after the retry instead of drifting.
+    pub grid_slot_at: Option<DateTime<Utc>>,
     /// Failed runs in a row since the last success.
     pub consecutive_failures: u32,
     /// Set when auto-sync paused itself.
@@ -72,6 +76,7 @@ impl AutoSyncConfig {
             interval_hours: SyncInterval::DEFAULT,
             last_sync_at: None,
             next_sync_at: None,
+            grid_slot_at: None,
             consecutive_failures: 0,
             paused_reason: None,
             last_error: None,
@@ -91,6 +96,7 @@ impl AutoSyncConfig {
             && self.interval_hours == other.interval_hours
             && self.last_sync_at == other.last_sync_at
             && self.next_sync_at == other.next_sync_at
+            && self.grid_slot_at == other.grid_slot_at
             && self.consecutive_failures == other.consecutive_failures
             && self.paused_reason == other.paused_reason
             && self.last_error == other.last_error
@@ -128,12 +134,15 @@ pub fn apply_update(
 
     if update.enabled && !base.is_active() {
         next.next_sync_at = Some(now + interval.duration());
+        next.grid_slot_at = None;
         next.paused_reason = None;
         next.consecutive_failures = 0;
     } else if update.enabled && interval != base.interval_hours {
         next.next_sync_at = Some(base.last_sync_at.unwrap_or(now) + interval.duration());
+        next.grid_slot_at = None;
     } else if !update.enabled {
         next.next_sync_at = None;
+        next.grid_slot_at = None;
         next.paused_reason = None;
     }
 

@@ -65,11 +65,19 @@ pub fn next_grid_slot(
 }
 
 /// Moves a dispatched config's `next_sync_at` along its grid to the first slot after `now`.
+///
+/// When the dispatched sync was a retry, the grid resumes at the slot the retry stood in front
+/// of (or the first slot after it that is still ahead), so failures never shift the schedule.
 pub fn advance(config: &AutoSyncConfig, now: DateTime<Utc>) -> AutoSyncConfig {
     let mut next = config.clone();
     let interval = config.interval_hours.duration();
-    let from = config.next_sync_at.unwrap_or(now);
-    next.next_sync_at = Some(next_grid_slot(from, interval, now));
+    let next_slot = match config.grid_slot_at {
+        Some(slot) if slot > now => slot,
+        Some(slot) => next_grid_slot(slot, interval, now),
+        None => next_grid_slot(config.next_sync_at.unwrap_or(now), interval, now),
+    };
+    next.next_sync_at = Some(next_slot);
+    next.grid_slot_at = None;
     next
 }
 
@@ -117,8 +125,17 @@ pub fn on_failure(
         FailureKind::Transient if config.is_active() => {
             let interval = config.interval_hours.duration();
             let retry_at = now + retry_delay(next.consecutive_failures, interval, jitter);
-            let grid = config.next_sync_at.unwrap_or(retry_at);
-            next.next_sync_at = Some(grid.min(retry_at));
+            let grid = config
+                .grid_slot_at
+                .or(config.next_sync_at)
+                .unwrap_or(retry_at);
+            if retry_at < grid {
+                next.next_sync_at = Some(retry_at);
+                next.grid_slot_at = Some(grid);
+            } else {
+                next.next_sync_at = Some(grid);
+                next.grid_slot_at = None;
+            }
         }
         FailureKind::Transient => {}
     }
@@ -128,4 +145,5 @@ pub fn on_failure(
 fn pause(config: &mut AutoSyncConfig, reason: PausedReason) {
     config.paused_reason = Some(reason);
     config.next_sync_at = None;
+    config.grid_slot_at = None;
 }

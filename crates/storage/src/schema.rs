@@ -15,6 +15,8 @@ diesel::table! {
         last_sync_at -> Nullable<Timestamptz>,
         /// When the next automatic sync is due; null when off or paused.
         next_sync_at -> Nullable<Timestamptz>,
+        /// While a retry is pending in `next_sync_at`, the grid slot it stands in front of.
+        grid_slot_at -> Nullable<Timestamptz>,
         /// Failed runs in a row since the last success.
         consecutive_failures -> Int4,
         /// Why auto-sync paused itself, if it did.

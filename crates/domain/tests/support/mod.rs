@@ -53,6 +53,7 @@ pub fn active_config(
         interval_hours: every(interval_hours),
         last_sync_at: None,
         next_sync_at: Some(next_sync_at),
+        grid_slot_at: None,
         consecutive_failures: 0,
         paused_reason: None,
         last_error: None,

@@ -66,6 +66,7 @@ pub fn config() -> impl Strategy<Value = AutoSyncConfig> {
                 interval_hours,
                 last_sync_at,
                 next_sync_at,
+                grid_slot_at: None,
                 consecutive_failures,
                 paused_reason,
                 last_error,

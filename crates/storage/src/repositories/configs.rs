@@ -20,6 +20,7 @@ pub(crate) struct ConfigRow {
     pub(crate) interval_hours: i32,
     pub(crate) last_sync_at: Option<DateTime<Utc>>,
     pub(crate) next_sync_at: Option<DateTime<Utc>>,
+    pub(crate) grid_slot_at: Option<DateTime<Utc>>,
     pub(crate) consecutive_failures: i32,
     pub(crate) paused_reason: Option<String>,
     pub(crate) last_error: Option<String>,
@@ -36,6 +37,7 @@ impl ConfigRow {
             interval_hours: SyncInterval::from_hours(i64::from(self.interval_hours))?,
             last_sync_at: self.last_sync_at,
             next_sync_at: self.next_sync_at,
+            grid_slot_at: self.grid_slot_at,
             consecutive_failures: u32::try_from(self.consecutive_failures).map_err(|_| {
                 StorageError::Corrupt(format!(
                     "negative consecutive_failures {}",
@@ -63,6 +65,7 @@ struct ConfigWrite<'a> {
     interval_hours: i32,
     last_sync_at: Option<DateTime<Utc>>,
     next_sync_at: Option<DateTime<Utc>>,
+    grid_slot_at: Option<DateTime<Utc>>,
     consecutive_failures: i32,
     paused_reason: Option<&'static str>,
     last_error: Option<&'a str>,
@@ -79,6 +82,7 @@ impl<'a> ConfigWrite<'a> {
             interval_hours: i32::try_from(config.interval_hours.hours()).unwrap_or(i32::MAX),
             last_sync_at: config.last_sync_at,
             next_sync_at: config.next_sync_at,
+            grid_slot_at: config.grid_slot_at,
             consecutive_failures: i32::try_from(config.consecutive_failures).unwrap_or(i32::MAX),
             paused_reason: config.paused_reason.map(PausedReason::as_str),
             last_error: config.last_error.as_deref(),

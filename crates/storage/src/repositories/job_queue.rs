@@ -21,7 +21,7 @@ pub const NOTIFY_CHANNEL: &str = "pulse_sync_jobs";
 
 /// Due configurations, locked, in due order; uses the partial due index.
 const SELECT_DUE: &str = "
-    SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at,
+    SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at, c.grid_slot_at,
            c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at
     FROM google_contacts_auto_sync_config c
     WHERE c.enabled AND c.paused_reason IS NULL AND c.next_sync_at <= $1
@@ -39,10 +39,10 @@ const INSERT_AUTO_JOBS: &str = "
     ON CONFLICT DO NOTHING
     RETURNING *";
 
-/// Moves each user's `next_sync_at` to its new grid slot.
+/// Moves each user's `next_sync_at` to its new grid slot (a dispatched retry hands back to it).
 const ADVANCE_SCHEDULES: &str = "
     UPDATE google_contacts_auto_sync_config c
-    SET next_sync_at = advanced.next_sync_at, updated_at = $3
+    SET next_sync_at = advanced.next_sync_at, grid_slot_at = NULL, updated_at = $3
     FROM unnest($1::text[], $2::timestamptz[]) AS advanced(user_id, next_sync_at)
     WHERE c.user_id = advanced.user_id";
 

@@ -561,3 +561,35 @@ async fn queued_jobs_notify_listeners() {
     drop(client);
     driver.abort();
 }
+
+#[tokio::test]
+async fn a_dispatched_retry_hands_the_schedule_back_to_its_grid_slot() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let retrying = user("retrying");
+    schedule(&store, &retrying, 24, Some(5)).await;
+    store
+        .modify_config(&retrying, |c| {
+            c.map(|c| AutoSyncConfig {
+                next_sync_at: Some(at(5)),
+                grid_slot_at: Some(at(24 * 60)),
+                consecutive_failures: 1,
+                ..c.clone()
+            })
+        })
+        .await
+        .unwrap();
+    let stored = store.find_config(&retrying).await.unwrap().expect("config");
+    assert_eq!(stored.grid_slot_at, Some(at(24 * 60)), "the slot is stored");
+
+    let jobs = store.enqueue_due(at(6), 500).await.unwrap();
+
+    assert_eq!(jobs.len(), 1);
+    let after = store.find_config(&retrying).await.unwrap().expect("config");
+    assert_eq!(
+        after.next_sync_at,
+        Some(at(24 * 60)),
+        "back on the grid, not at retry + 24 h"
+    );
+    assert_eq!(after.grid_slot_at, None);
+}
