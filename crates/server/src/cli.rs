@@ -1,15 +1,22 @@
-//! The command line of `pulse-sync`: its subcommands, their options, and the exit status.
+//! The command line of `pulse-sync`: its subcommands, the options every command shares, and the
+//! exit status (0 success, 2 invalid configuration, 1 any other failure, 130 interrupted).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands;
+use crate::commands::migrate;
+use crate::error::CliError;
+use crate::logging::{self, LogFormat};
+use crate::settings::variables::PULSE_LOG_FORMAT;
 
-/// Keeps CRM users' Google Contacts synced into PostgreSQL.
+/// Keeps CRM users' Google Contacts synced into PostgreSQL, on a schedule each user controls.
 #[derive(Debug, Parser)]
 #[command(name = "pulse-sync", version, about)]
 pub struct Cli {
+    /// Log lines as text or as JSON objects; RUST_LOG filters them (default: info).
+    #[arg(long, env = PULSE_LOG_FORMAT, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -19,30 +26,29 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Applies the pending database migrations (a no-op when the schema is current).
-    Migrate(commands::migrate::MigrateArgs),
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Parses the process arguments, runs the command, and turns its outcome into an exit status.
 pub async fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Migrate(args) => commands::migrate::run(&args).await,
-    };
-    match outcome {
+    if let Err(error) = logging::init(cli.log_format) {
+        return fail(&error.into());
+    }
+    match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => fail(&error),
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Runs one command to its end.
+pub async fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Migrate(args) => migrate::run(&args).await.map_err(CliError::from),
+    }
+}
+
+fn fail(error: &CliError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(error.exit_code())
 }

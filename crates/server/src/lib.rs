@@ -1,4 +1,13 @@
-//! The pulse-sync server: the command line and the commands it runs.
+//! The pulse-sync server: the command line, the configuration it reads, and the wiring of the
+//! storage, Google, API and scheduler crates into one process (`serve`), the operator's commands
+//! and the zero-setup demo.
 
 pub mod cli;
 pub mod commands;
+pub mod database;
+pub mod encryption;
+pub mod error;
+pub mod google;
+pub mod inventory;
+pub mod logging;
+pub mod settings;

@@ -37,3 +37,11 @@ pub fn summary(report: &MigrationReport) -> String {
         count => format!("applied {count} migrations"),
     }
 }
+
+impl From<MigrateError> for crate::error::CliError {
+    fn from(error: MigrateError) -> Self {
+        match error {
+            MigrateError::Storage(storage) => Self::Storage(storage),
+        }
+    }
+}
