@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::migrate;
+use crate::commands::{migrate, serve};
 use crate::error::CliError;
 use crate::logging::{self, LogFormat};
 use crate::settings::variables::PULSE_LOG_FORMAT;
+use crate::shutdown;
 
 /// Keeps CRM users' Google Contacts synced into PostgreSQL, on a schedule each user controls.
 #[derive(Debug, Parser)]
@@ -25,6 +26,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Runs the API (with the settings page) and the scheduler until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Applies the pending database migrations (a no-op when the schema is current).
     Migrate(migrate::MigrateArgs),
 }
@@ -44,6 +47,7 @@ pub async fn main() -> ExitCode {
 /// Runs one command to its end.
 pub async fn run(command: Command) -> Result<(), CliError> {
     match command {
+        Command::Serve(args) => serve::run(args, shutdown::on_signals()).await,
         Command::Migrate(args) => migrate::run(&args).await.map_err(CliError::from),
     }
 }

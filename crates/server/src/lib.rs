@@ -2,12 +2,17 @@
 //! storage, Google, API and scheduler crates into one process (`serve`), the operator's commands
 //! and the zero-setup demo.
 
+pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod database;
 pub mod encryption;
 pub mod error;
 pub mod google;
+pub mod http;
 pub mod inventory;
 pub mod logging;
+pub mod readiness;
+pub mod services;
 pub mod settings;
+pub mod shutdown;

@@ -1,3 +1,4 @@
 //! The subcommands of `pulse-sync`, one module each.
 
 pub mod migrate;
+pub mod serve;
