@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{migrate, serve};
+use crate::commands::{api_key, migrate, serve, status, sync};
 use crate::error::CliError;
 use crate::logging::{self, LogFormat};
 use crate::settings::variables::PULSE_LOG_FORMAT;
@@ -30,6 +30,12 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Applies the pending database migrations (a no-op when the schema is current).
     Migrate(migrate::MigrateArgs),
+    /// Creates, lists and revokes API keys.
+    ApiKey(api_key::ApiKeyArgs),
+    /// Runs one sync of a workspace now, in the foreground, and prints its counts.
+    Sync(sync::SyncArgs),
+    /// Shows auto-sync settings, the next sync, the Google connection and recent jobs.
+    Status(status::StatusArgs),
 }
 
 /// Parses the process arguments, runs the command, and turns its outcome into an exit status.
@@ -49,6 +55,9 @@ pub async fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve(args) => serve::run(args, shutdown::on_signals()).await,
         Command::Migrate(args) => migrate::run(&args).await.map_err(CliError::from),
+        Command::ApiKey(args) => api_key::run(args).await,
+        Command::Sync(args) => sync::run(args, shutdown::on_signals()).await,
+        Command::Status(args) => status::run(args).await,
     }
 }
 
