@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{api_key, migrate, serve, status, sync};
+use crate::commands::{api_key, demo, migrate, serve, status, sync};
 use crate::error::CliError;
 use crate::logging::{self, LogFormat};
 use crate::settings::variables::PULSE_LOG_FORMAT;
@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Runs the API (with the settings page) and the scheduler until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),
+    /// The whole service on this machine with a fake Google: prints the settings page's URL.
+    Demo(demo::DemoArgs),
     /// Applies the pending database migrations (a no-op when the schema is current).
     Migrate(migrate::MigrateArgs),
     /// Creates, lists and revokes API keys.
@@ -54,6 +56,7 @@ pub async fn main() -> ExitCode {
 pub async fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve(args) => serve::run(args, shutdown::on_signals()).await,
+        Command::Demo(args) => demo::run(args, shutdown::on_signals()).await,
         Command::Migrate(args) => migrate::run(&args).await.map_err(CliError::from),
         Command::ApiKey(args) => api_key::run(args).await,
         Command::Sync(args) => sync::run(args, shutdown::on_signals()).await,

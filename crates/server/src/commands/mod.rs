@@ -1,6 +1,7 @@
 //! The subcommands of `pulse-sync`, one module each.
 
 pub mod api_key;
+pub mod demo;
 pub mod migrate;
 pub mod serve;
 pub mod status;
