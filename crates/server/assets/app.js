@@ -6,7 +6,7 @@ const PRESET_INTERVALS = ["4", "12", "24", "48"];
 const POLL_MS = 500;
 
 const $ = (id) => document.getElementById(id);
-const state = { key: null, workspace: null, config: null, pollTimer: null };
+const state = { key: null, workspace: null, config: null, pollTimer: null, saving: false };
 
 function readCredentials() {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
@@ -151,10 +151,15 @@ async function loadAll() {
     const active = jobs.find((job) => job.status === "queued" || job.status === "running");
     if (active) followJob(active.id);
   } catch (error) {
-    $("load-error-message").textContent = error.status === 401
-      ? "The API key was not accepted. Open the page again with a valid key."
+    const refused = error.status === 401 || error.status === 403;
+    $("load-error-message").textContent = refused
+      ? "The API key was not accepted for this workspace. Enter a valid key below."
       : error.message;
     show("load-error", true);
+    if (refused) {
+      $("workspace-input").value = state.workspace || "";
+      show("key-form", true);
+    }
   } finally {
     show("skeleton", false);
   }
@@ -167,6 +172,10 @@ function setMessage(id, text, isError) {
 }
 
 async function saveConfig(enabled, intervalHours) {
+  // One change at a time: a second click before the answer would race the first.
+  if (state.saving) return;
+  state.saving = true;
+  $("settings").setAttribute("aria-busy", "true");
   setMessage("settings-message", "Saving…");
   try {
     const body = { workspace_id: state.workspace, enabled };
@@ -176,6 +185,9 @@ async function saveConfig(enabled, intervalHours) {
   } catch (error) {
     setMessage("settings-message", error.message, true);
     renderConfig(state.config);
+  } finally {
+    state.saving = false;
+    $("settings").removeAttribute("aria-busy");
   }
 }
 
@@ -219,6 +231,12 @@ function followJob(jobId) {
       renderConfig(await api("GET", `/auto-sync/config?workspace_id=${ws()}`));
     } catch (error) {
       setMessage("sync-result", error.message, true);
+      if ([401, 403, 404].includes(error.status)) {
+        // The job is gone or the key no longer works: polling again cannot help.
+        $("sync-now").disabled = false;
+        show("progress", false);
+        return;
+      }
       state.pollTimer = setTimeout(poll, POLL_MS * 4);
     }
   };
