@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use pulse_domain::UserId;
 use pulse_domain::sync::{SyncOutcome, SyncSettings};
-use pulse_google::fake::{Fault, FakeContact, FakeOptions, generated_account};
+use pulse_google::fake::{FakeContact, FakeOptions, Fault, generated_account};
 use pulse_tests::{SyncHarness, expected_profiles, live_profiles};
 
 const ACCOUNT: &str = "model-acct";
@@ -80,7 +80,10 @@ fn apply(harness: &SyncHarness, step: &Step, counter: &mut u32) {
         }
         Step::GiveIdentifier { pick: index } => {
             if let Some(found) = pick(*index) {
-                let contact = found.contact.clone().with_phone(&format!("+1 555 01{n:04}"), None);
+                let contact = found
+                    .contact
+                    .clone()
+                    .with_phone(&format!("+1 555 01{n:04}"), None);
                 google
                     .edit_contact(ACCOUNT, &found.resource_name, contact)
                     .expect("edited");
