@@ -70,3 +70,48 @@ pub async fn create_api_key(config: &ServerConfig, workspace: &str) -> String {
         .unwrap_or_else(|| panic!("no key in the output of api-key create: {}", output.stdout))
         .to_owned()
 }
+
+/// A created key: its text (shown once) and its id (for `api-key revoke`).
+#[derive(Debug, Clone)]
+pub struct CreatedKey {
+    /// The key.
+    pub key: String,
+    /// Its id.
+    pub id: String,
+}
+
+/// `pulse-sync api-key create <scope args>`: the key and the id it reported.
+pub async fn create_key_with_id(config: &ServerConfig, scope: &[&str]) -> CreatedKey {
+    let mut args = vec!["api-key", "create"];
+    args.extend_from_slice(scope);
+    let output = run(config, &args).await;
+    assert!(
+        output.success,
+        "api-key create failed: {}{}",
+        output.stdout, output.stderr
+    );
+    let key = output
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("pulse_") && !line.contains(' '))
+        .unwrap_or_else(|| panic!("no key in the output of api-key create: {}", output.stdout))
+        .to_owned();
+    let id = output
+        .stderr
+        .split_whitespace()
+        .find(|word| uuid::Uuid::parse_str(word).is_ok())
+        .unwrap_or_else(|| panic!("no key id in: {}", output.stderr))
+        .to_owned();
+    CreatedKey { key, id }
+}
+
+/// `pulse-sync api-key revoke <id>`.
+pub async fn revoke_key(config: &ServerConfig, id: &str) {
+    let output = run(config, &["api-key", "revoke", id]).await;
+    assert!(
+        output.success,
+        "api-key revoke failed: {}{}",
+        output.stdout, output.stderr
+    );
+}

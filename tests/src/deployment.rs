@@ -111,6 +111,11 @@ impl Deployment {
         }
     }
 
+    /// Opens the plain SQL connection again (after the database was restarted).
+    pub async fn reconnect(&mut self) {
+        self.sql = sql::connect(&self.database_url).await;
+    }
+
     /// The database's URL.
     pub fn database_url(&self) -> &str {
         &self.database_url

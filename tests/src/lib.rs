@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod server_config;
 pub mod sql;
 pub mod sync_harness;
+pub mod tenants;
 pub mod wait;
 
 pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
@@ -23,4 +24,5 @@ pub use process::ServerProcess;
 pub use secrets::SecretSet;
 pub use server_config::ServerConfig;
 pub use sync_harness::SyncHarness;
+pub use tenants::{Tenant, Tenants};
 pub use wait::{PATIENCE, eventually, eventually_some, eventually_within};
