@@ -18,6 +18,9 @@ pub mod fake_account;
 pub mod figure;
 pub mod graphile;
 pub mod job_machinery;
+pub mod load_tools;
+pub mod process;
+pub mod server_process;
 pub mod stats;
 pub mod sync_run;
 

@@ -55,3 +55,24 @@ where
         ))),
     }
 }
+
+/// Lists every contact of `user`'s account (a full listing) and drops the pages: the time
+/// Google's side and the client take, without any write. Returns the time and the people listed.
+pub async fn timed_listing<Src: ContactsSource>(
+    source: &Src,
+    user: &UserId,
+    refresh_token: &pulse_domain::Secret,
+) -> Result<(Duration, usize), BenchError> {
+    use pulse_domain::ports::{ContactListing, ListingMode};
+    let started = Instant::now();
+    let mut listing = source.open_listing(user, refresh_token, ListingMode::Full);
+    let mut people = 0;
+    while let Some(page) = listing
+        .next_page()
+        .await
+        .map_err(|error| BenchError::Invalid(format!("the listing failed: {error}")))?
+    {
+        people += page.people.len();
+    }
+    Ok((started.elapsed(), people))
+}

@@ -18,7 +18,7 @@ use pulse_bench::copy_reference::{capture_profiles, timed_copy};
 use pulse_bench::database::{connect, fresh_database, production_store};
 use pulse_bench::fake_account::{ACCOUNT_SEED, client, connect_user, start_fake, user_id};
 use pulse_bench::stats::Paired;
-use pulse_bench::sync_run::{TimedSync, timed_sync};
+use pulse_bench::sync_run::{TimedSync, timed_listing, timed_sync};
 use pulse_bench::{BenchArgs, BenchError, Bound, Figure, Goal};
 use pulse_domain::UserId;
 use pulse_domain::ports::SystemClock;
@@ -117,6 +117,12 @@ async fn warm_up(setup: &Setup) -> Result<Bytes, BenchError> {
     let synced = full_sync(setup, &database).await?;
     let client = connect(database.url()).await?;
     let rows = capture_profiles(&client).await?;
+    let refresh_token = setup.fake.grant(ACCOUNT)?;
+    let (listing, listed) = timed_listing(&setup.client, &setup.user, &refresh_token).await?;
+    eprintln!(
+        "diagnostic: listing the {listed} contacts alone (fake Google, HTTP, parsing; no write) takes {:.3} s",
+        listing.as_secs_f64()
+    );
     eprintln!(
         "warm-up: full sync of {} contacts in {:.3} s; {} profile rows ({} bytes in COPY format)",
         synced.counts.total_contacts,
