@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{api_key, demo, migrate, serve, status, sync};
 use crate::error::CliError;
 use crate::logging::{self, LogFormat};
+use crate::settings::parse;
 use crate::settings::variables::PULSE_LOG_FORMAT;
 use crate::shutdown;
 
@@ -15,8 +16,8 @@ use crate::shutdown;
 #[derive(Debug, Parser)]
 #[command(name = "pulse-sync", version, about)]
 pub struct Cli {
-    /// Log lines as text or as JSON objects; RUST_LOG filters them (default: info).
-    #[arg(long, env = PULSE_LOG_FORMAT, value_enum, default_value_t = LogFormat::Text, global = true)]
+    /// Log lines as `text` or as `json` objects; RUST_LOG filters them (default: info).
+    #[arg(long, env = PULSE_LOG_FORMAT, default_value = "text", value_parser = parse::log_format, global = true)]
     pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]

@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal;
 
-use clap::ValueEnum;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::SettingsError;
@@ -13,7 +12,7 @@ use crate::settings::variables::RUST_LOG;
 const DEFAULT_FILTER: &str = "info";
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
     /// One human-readable line per event.
     #[default]

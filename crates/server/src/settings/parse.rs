@@ -7,10 +7,11 @@ use std::num::NonZeroU32;
 use pulse_api::{AllowedOrigin, parse_origin_list};
 use url::Url;
 
+use crate::logging::LogFormat;
 use crate::settings::variables::{
     PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS, PULSE_LEASE_SECONDS,
-    PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS, PULSE_SCHEDULER_TICK_SECONDS,
-    PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKERS,
+    PULSE_LOG_FORMAT, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKERS,
 };
 
 /// The most workers one process may run.
@@ -100,6 +101,15 @@ fn per_minute(raw: &str, variable: &str) -> Result<NonZeroU32, String> {
     })
 }
 
+/// `PULSE_LOG_FORMAT`: `text` or `json`.
+pub fn log_format(raw: &str) -> Result<LogFormat, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("{PULSE_LOG_FORMAT} must be text or json")),
+    }
+}
+
 /// A whole number from `min` to `max`, or a message naming `variable`.
 fn whole_number(raw: &str, variable: &str, min: u64, max: u64) -> Result<u64, String> {
     raw.trim()
@@ -121,6 +131,7 @@ mod tests {
         assert_eq!(tick_seconds("30"), Ok(30));
         assert_eq!(lease_seconds("120"), Ok(120));
         assert_eq!(auth_failure_limit("1000"), Ok(1000));
+        assert_eq!(log_format("JSON"), Ok(LogFormat::Json));
     }
 
     #[test]
@@ -133,6 +144,7 @@ mod tests {
             (lease_seconds("-5").err(), PULSE_LEASE_SECONDS),
             (auth_failure_limit("0").err(), PULSE_AUTH_FAILURE_LIMIT),
             (google_rpm("0").err(), pulse_google::env::RPM),
+            (log_format("xml").err(), PULSE_LOG_FORMAT),
             (google_user_rpm("lots").err(), pulse_google::env::USER_RPM),
             (bind_address("localhost").err(), PULSE_BIND),
             (public_url("ftp://example.com").err(), PULSE_PUBLIC_URL),
