@@ -156,6 +156,7 @@ async function loadAll() {
       ? "The API key was not accepted for this workspace. Enter a valid key below."
       : error.message;
     show("load-error", true);
+    show("retry-button", !refused);
     if (refused) {
       $("workspace-input").value = state.workspace || "";
       show("key-form", true);
@@ -227,6 +228,8 @@ function followJob(jobId) {
       $("sync-now").disabled = false;
       show("progress", false);
       setMessage("sync-result", resultText(job), job.status !== "completed");
+      // The sync may have paused auto-sync: an earlier "Auto-sync is on" would now contradict it.
+      setMessage("settings-message", "");
       await loadJobs();
       renderConfig(await api("GET", `/auto-sync/config?workspace_id=${ws()}`));
     } catch (error) {
