@@ -193,6 +193,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#connection-badge", "Reconnect needed");
     await waitForText("#paused", "Reconnect Google to resume auto-sync");
     await waitForText("#next-sync", /^Auto-sync is paused$/);
+    assert.equal((await page.locator("#settings-message").textContent()).trim(), "", "a stale save message stays");
     await waitForText("#jobs-body tr:first-child", "failed");
     assert.equal(await page.locator("#jobs-body tr").count(), 2);
   });
@@ -249,8 +250,9 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#settings-message", before === "true" ? "Auto-sync is on" : "Auto-sync is off");
   });
 
-  step("a key the server does not accept shows the error state", "wrong-key", async () => {
+  step("a refused key shows the error and the key form, and the right key opens the card", "wrong-key", async () => {
     const settings = new URL(urls.settingsPage);
+    const key = new URLSearchParams(settings.hash.slice(1)).get("key");
     page = await page.context().newPage();
     page.setDefaultTimeout(UI_MS);
     page.on("pageerror", (error) => pageErrors.push(String(error)));
@@ -259,6 +261,16 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#load-error-message", "The API key was not accepted");
     assert.equal(await page.locator("#settings").isVisible(), false, "the card shows without a valid key");
     assert.equal(await page.locator("#skeleton").isVisible(), false, "the skeleton stays after the error");
+    await page.locator("#key-form").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#workspace-input").inputValue(), "demo");
+    assert.equal(await page.locator("#retry-button").isVisible(), false, "Try again shows although the same key would be refused");
+    await screenshot("wrong-key-error");
+    await page.locator("#key-input").fill(key);
+    await page.locator("#key-input").press("Enter");
+    await page.locator("#settings").waitFor({ state: "visible" });
+    await page.locator("#load-error").waitFor({ state: "hidden" });
+    await page.locator("#key-form").waitFor({ state: "hidden" });
+    await waitForText("#connect-button", /^Reconnect$/);
   });
 
   test("the page raised no script errors", () => {
