@@ -25,7 +25,8 @@ pub const PATIENCE: Duration = Duration::from_secs(120);
 const INHERITED_PREFIXES: [&str; 3] = ["PULSE_", "GOOGLE_", "DATABASE_URL"];
 
 /// A `pulse-sync` command with a clean environment: none of the caller's pulse-sync, Google or
-/// database variables, logs at `info` as text, and a data directory of its own.
+/// database variables, logs at `info` as text, and a data directory of its own (never the
+/// current directory).
 pub fn pulse_sync(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pulse-sync"));
     command.args(args);
@@ -40,20 +41,26 @@ pub fn pulse_sync(args: &[&str]) -> Command {
     }
     command
         .env("RUST_LOG", "info")
-        .env("PULSE_DATA_DIR", temp_dir("data"))
+        .env("PULSE_DATA_DIR", temp_path("data"))
         .stdin(Stdio::null());
     command
 }
 
 /// A fresh directory under the system's temporary directory.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
+    let dir = temp_path(name);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// A path under the system's temporary directory that nothing uses yet (created only by a
+/// command that needs it: one without `DATABASE_URL`).
+pub fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
         "pulse-server-test-{name}-{}-{}",
         std::process::id(),
         uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    dir
+    ))
 }
 
 /// A finished command's status and output.
