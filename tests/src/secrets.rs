@@ -25,12 +25,14 @@ impl SecretSet {
         self
     }
 
-    /// Adds every token, code and verifier the fake issued or received.
+    /// Adds every refresh, access and sync token and PKCE verifier the fake issued or received
+    /// (not the authorization codes: they travel in the browser's redirect by design).
     pub fn add_issued(&mut self, issued: &IssuedSecrets) -> &mut Self {
         let groups = [
             ("refresh token", &issued.refresh_tokens),
             ("access token", &issued.access_tokens),
             ("PKCE verifier", &issued.code_verifiers),
+            ("sync token", &issued.sync_tokens),
         ];
         for (label, values) in groups {
             for (index, value) in values.iter().enumerate() {
@@ -64,5 +66,55 @@ impl SecretSet {
     pub fn assert_absent(&self, place: &str, text: &str) {
         let found = self.found_in(text);
         assert!(found.is_empty(), "{place} shows secrets: {found:?}");
+    }
+}
+
+/// The S256 PKCE challenge of a verifier: BASE64URL(SHA-256(verifier)) without padding.
+pub fn s256_challenge(verifier: &str) -> String {
+    use sha2::Digest;
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digest = sha2::Sha256::digest(verifier.as_bytes());
+    let mut encoded = String::new();
+    for chunk in digest.chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
+        let sextets = chunk.len() + 1;
+        for i in 0..sextets {
+            let index = (n >> (18 - 6 * i)) & 0x3F;
+            encoded.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_challenge_of_rfc_7636s_example() {
+        assert_eq!(
+            s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn secrets_are_found_raw_and_url_encoded() {
+        let mut secrets = SecretSet::default();
+        secrets.add("refresh token", "1//fake-refresh-abcdef");
+        assert_eq!(
+            secrets.found_in("x 1//fake-refresh-abcdef y"),
+            ["refresh token"]
+        );
+        assert_eq!(
+            secrets.found_in("token=1%2F%2Ffake-refresh-abcdef"),
+            ["refresh token"]
+        );
+        assert!(secrets.found_in("1//fake-refresh-abcde").is_empty());
     }
 }

@@ -32,3 +32,32 @@ pub async fn execute(client: &Client, statements: &str) {
         panic!("statements failed: {statements}: {error}");
     }
 }
+
+/// The tables pulse-sync writes.
+pub const TABLES: &[&str] = &[
+    "google_contacts_auto_sync_config",
+    "google_contacts_sync_jobs",
+    "google_connections",
+    "oauth_pending_authorizations",
+    "relationship_profiles",
+    "api_keys",
+];
+
+/// Every row of every table as PostgreSQL's text form (bytea as hex), one per line.
+pub async fn all_rows(client: &Client) -> String {
+    let mut text = String::new();
+    for table in TABLES {
+        let query = format!("SELECT t::text FROM {table} t");
+        let rows = client
+            .query(&query, &[])
+            .await
+            .unwrap_or_else(|error| panic!("cannot read {table}: {error}"));
+        for row in rows {
+            text.push_str(table);
+            text.push_str(": ");
+            text.push_str(&row.get::<_, String>(0));
+            text.push('\n');
+        }
+    }
+    text
+}
