@@ -74,6 +74,19 @@ async function waitForText(selector, expected, timeout = UI_MS) {
   }
 }
 
+// Waits for `promise`, failing with `what` after `timeout` ms.
+async function within(promise, timeout, what) {
+  let timer;
+  const expired = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms waiting until ${what}`)), timeout);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function control(method, route, body) {
   const response = await fetch(`${urls.fakeGoogle}/__control${route}`, {
     method,
@@ -111,13 +124,17 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     let release;
     const released = new Promise((resolve) => { release = resolve; });
     const configRoute = "**/api/logos-vision/auto-sync/config?*";
+    let held;
+    const heldRequest = new Promise((resolve) => { held = resolve; });
     await page.route(configRoute, async (route) => {
+      held();
       await released;
       await route.continue();
     });
     await page.goto(urls.settingsPage);
     await page.locator("#skeleton").waitFor({ state: "visible" });
     assert.equal(await page.locator("#settings").isVisible(), false, "the card shows while loading");
+    await within(heldRequest, UI_MS, "the page asks for the settings");
     await screenshot("skeleton");
     release();
     await page.locator("#settings").waitFor({ state: "visible" });
@@ -282,5 +299,8 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     const exit = await demo.terminate(EXIT_MS);
     assert.ok(exit, `the demo did not exit within ${EXIT_MS} ms of SIGTERM:\n${demo.tail()}`);
     assert.deepEqual(exit, { code: 0, signal: null }, `the demo's exit:\n${demo.tail()}`);
+    const key = new URLSearchParams(new URL(urls.settingsPage).hash.slice(1)).get("key");
+    assert.ok(key && !demo.stderr.includes(key), "the demo's logs show the API key");
+    assert.equal(demo.stdout.split(key).length - 1, 1, "the key appears once on stdout, in the page URL");
   });
 });
