@@ -10,6 +10,7 @@ pub mod deployment;
 pub mod expected;
 pub mod logs;
 pub mod process;
+pub mod raw_http;
 pub mod secrets;
 pub mod server_config;
 pub mod sql;
