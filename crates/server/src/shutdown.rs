@@ -1,5 +1,8 @@
 //! Shutdown on SIGTERM or Ctrl-C: the first signal cancels a token that every part of the process
-//! watches (stop accepting, drain, hand jobs back); a second one exits at once.
+//! watches (stop accepting, drain, hand jobs back); a second one, a second or more later, exits at
+//! once.
+
+use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -7,7 +10,11 @@ use tokio_util::sync::CancellationToken;
 /// The exit status of a process stopped by a second signal.
 const FORCED_EXIT_STATUS: i32 = 130;
 
-/// A token cancelled by the first SIGTERM or SIGINT (Ctrl-C); a second signal ends the process.
+/// Signals this soon after the first are the same request delivered twice, not a second one.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// A token cancelled by the first SIGTERM or SIGINT (Ctrl-C); a later second signal ends the
+/// process.
 pub fn on_signals() -> CancellationToken {
     let token = CancellationToken::new();
     let cancel = token.clone();
@@ -19,9 +26,17 @@ pub fn on_signals() -> CancellationToken {
             "shutting down: no new requests or jobs; finishing what is running (send the signal again to stop at once)"
         );
         cancel.cancel();
-        let second = signals.next().await;
-        tracing::warn!(signal = second, "stopping at once");
-        std::process::exit(FORCED_EXIT_STATUS);
+        let first_at = Instant::now();
+        loop {
+            let second = signals.next().await;
+            if first_at.elapsed() < DUPLICATE_WINDOW {
+                // One stop request delivered twice (`timeout` signals the child, then its group).
+                tracing::debug!(signal = second, "ignoring a repeated signal");
+                continue;
+            }
+            tracing::warn!(signal = second, "stopping at once");
+            std::process::exit(FORCED_EXIT_STATUS);
+        }
     });
     token
 }
