@@ -219,3 +219,67 @@ async fn world_key(world: &World, workspace: &str) -> String {
 async fn jobs_of(world: &World, user: &pulse_domain::UserId) -> Page<pulse_domain::SyncJob> {
     world.store.list_jobs(user, 10, None).await.unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_are_one_object_per_line() {
+    let world = World::new().await;
+    let mut command = world.command(&["serve", "--no-scheduler"]);
+    command.env("PULSE_LOG_FORMAT", "json");
+    let mut server = Running::spawn(command);
+    server.listening().await;
+    server.terminate();
+    assert_eq!(server.exit_status().await.code(), Some(0));
+    let logs = server.stderr();
+    let mut messages = Vec::new();
+    for line in logs.lines().filter(|line| !line.trim().is_empty()) {
+        let event: Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}"));
+        assert!(
+            event["level"].is_string() && event["timestamp"].is_string(),
+            "{line}"
+        );
+        messages.push(
+            event["fields"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.starts_with("listening on http://127.0.0.1:")),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grants_sealed_with_a_key_that_is_not_configured_are_reported_at_start() {
+    let world = World::new().await;
+    world.connect("acme").await;
+    let mut command = world.command(&["serve", "--no-scheduler"]);
+    command.env("PULSE_ENCRYPTION_KEY", pulse_storage::generate_key());
+    let mut server = Running::spawn(command);
+    server.listening().await;
+    let logs = server.stderr();
+    assert!(
+        logs.contains("stored Google grants are sealed with a key that is not configured")
+            && logs.contains("grants=1"),
+        "{logs}"
+    );
+
+    let mut command = world.command(&["serve", "--no-scheduler"]);
+    command.env("PULSE_ENCRYPTION_KEY", pulse_storage::generate_key());
+    command.env("PULSE_PREVIOUS_ENCRYPTION_KEYS", &world.encoded_key);
+    let mut rotated = Running::spawn(command);
+    rotated.listening().await;
+    assert!(
+        !rotated.stderr().contains("not configured"),
+        "the old key is still known:\n{}",
+        rotated.stderr()
+    );
+    for process in [&mut server, &mut rotated] {
+        process.terminate();
+        assert_eq!(process.exit_status().await.code(), Some(0));
+    }
+}
