@@ -71,6 +71,9 @@ pub enum CliError {
     /// A sync ran and failed.
     #[error("the sync failed: {0}")]
     SyncFailed(String),
+    /// Standard output could not be written (a closed pipe, a full disk).
+    #[error("cannot write to standard output: {0}")]
+    Output(std::io::Error),
     /// The user's input names something that does not exist or is malformed.
     #[error("{0}")]
     Input(String),

@@ -19,6 +19,14 @@ use tokio_util::sync::CancellationToken;
 use crate::error::CliError;
 use crate::settings::SchedulerArgs;
 
+/// Connections per process besides the workers' (API requests, the scans, the rescuer).
+const POOL_HEADROOM: usize = 6;
+
+/// The database pool size of a process running `workers` syncs at once.
+pub fn pool_size(workers: usize) -> usize {
+    workers + POOL_HEADROOM
+}
+
 /// The sync engine every worker of this binary runs.
 pub type Engine = SyncEngine<PgStore, GoogleClient, SystemClock>;
 

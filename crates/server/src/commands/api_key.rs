@@ -118,7 +118,7 @@ async fn create_key(store: &impl ApiKeyRepository, args: &CreateArgs) -> Result<
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", key.plaintext.expose())
         .and_then(|()| stdout.flush())
-        .map_err(|error| CliError::Input(format!("cannot print the key: {error}")))?;
+        .map_err(CliError::Output)?;
     eprintln!(
         "Created API key {} for {}. It is shown only this once: store it now.",
         record.id,
@@ -141,7 +141,7 @@ async fn list_keys(store: &impl ApiKeyRepository) -> Result<(), CliError> {
         &["ID", "SCOPE", "NAME", "CREATED", "LAST USED", "STATUS"],
         &rows,
     )
-    .map_err(|error| CliError::Input(format!("cannot print the keys: {error}")))
+    .map_err(CliError::Output)
 }
 
 fn row(key: &ApiKeyRecord) -> Vec<String> {

@@ -29,7 +29,7 @@ use crate::encryption::{self, KeyFallback};
 use crate::error::CliError;
 use crate::google::{callback_url, google_client, google_config};
 use crate::http;
-use crate::services::{self, PreparedScheduler, SchedulerDefaults, scheduler_config};
+use crate::services::{self, PreparedScheduler, SchedulerDefaults, pool_size, scheduler_config};
 use crate::settings::args::boolish;
 use crate::settings::variables::PULSE_DEMO_SKIP_INITIAL_SYNC;
 use crate::settings::{DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs};
@@ -89,7 +89,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
     let outcome = async {
         tracing::info!(database = %database.describe(), "using the database");
         database.migrate().await?;
-        let store = database.store(args.scheduler.workers + 6, keys.ring.clone())?;
+        let store = database.store(pool_size(args.scheduler.workers), keys.ring.clone())?;
         connect_workspaces(&store, &fake).await?;
         let key = demo_key(&store).await?;
         if args.skip_initial_sync {
@@ -216,7 +216,7 @@ fn announce(public_url: &Url, key: &str, fake_google: &str) -> Result<(), CliErr
     writeln!(stdout, "Settings page: {page}")
         .and_then(|()| writeln!(stdout, "Fake Google: {fake_google}"))
         .and_then(|()| stdout.flush())
-        .map_err(|error| CliError::Input(format!("cannot print the demo's URLs: {error}")))?;
+        .map_err(CliError::Output)?;
     let shown = settings_page_url(public_url, "[redacted]");
     tracing::info!("Settings page: {shown}");
     tracing::info!("Fake Google: {fake_google}");

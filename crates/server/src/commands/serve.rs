@@ -13,7 +13,7 @@ use crate::error::CliError;
 use crate::google::{google_client, google_config};
 use crate::http::{self, BoundHttp};
 use crate::inventory;
-use crate::services::{self, PreparedScheduler, SchedulerDefaults, scheduler_config};
+use crate::services::{self, PreparedScheduler, SchedulerDefaults, pool_size, scheduler_config};
 use crate::settings::args::boolish;
 use crate::settings::variables::{PULSE_NO_API, PULSE_NO_MIGRATE, PULSE_NO_SCHEDULER};
 use crate::settings::{
@@ -49,9 +49,6 @@ pub struct ServeArgs {
     pub google: GoogleArgs,
 }
 
-/// Connections per process besides the workers' (API requests, the scans, the rescuer).
-const POOL_HEADROOM: usize = 6;
-
 /// Runs the server until `shutdown` is cancelled.
 pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), CliError> {
     if args.no_api && args.no_scheduler {
@@ -82,8 +79,7 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
         } else {
             database.migrate().await?;
         }
-        let pool_size = args.scheduler.workers + POOL_HEADROOM;
-        let store = database.store(pool_size, keys.ring.clone())?;
+        let store = database.store(pool_size(args.scheduler.workers), keys.ring.clone())?;
         encryption::warn_about_missing_keys(&store, &keys).await;
         let scheduler = if args.no_scheduler {
             tracing::info!("[scheduler] not started in this process (--no-scheduler): another process must run it");
