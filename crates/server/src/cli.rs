@@ -14,7 +14,7 @@ use crate::shutdown;
 
 /// Keeps CRM users' Google Contacts synced into PostgreSQL, on a schedule each user controls.
 #[derive(Debug, Parser)]
-#[command(name = "pulse-sync", version, about)]
+#[command(name = "pulse-sync", version)]
 pub struct Cli {
     /// Log lines as `text` or as `json` objects; RUST_LOG filters them (default: info).
     #[arg(long, env = PULSE_LOG_FORMAT, default_value = "text", value_parser = parse::log_format, global = true)]
