@@ -27,14 +27,23 @@ async fn serve_answers_health_readiness_and_the_page_then_stops_on_sigterm() {
     let world = World::new().await;
     let mut server = Running::spawn(world.command(&["serve"]));
     let base = server.listening().await;
-    let stderr = server.stderr();
+    let stderr = server
+        .wait_for("the count of due users", |_, stderr| {
+            stderr
+                .contains("users are due for a sync now")
+                .then(|| stderr.to_owned())
+        })
+        .await;
     assert!(
         stderr.contains(
             "[scheduler] started: scanning for due users every 30 s (first scan in 10 s)"
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("users are due for a sync now"), "{stderr}");
+    assert!(
+        stderr.contains("0 users are due for a sync now"),
+        "{stderr}"
+    );
     let client = http();
 
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
