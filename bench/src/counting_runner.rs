@@ -1,8 +1,9 @@
-//! `CountingRunner`: wraps the scheduler's sync runner to count finished runs and tell when a
-//! number of them have finished, so a benchmark knows when the queue is worked off without
-//! polling the database.
+//! `CountingRunner`: wraps the scheduler's sync runner to count finished runs (and the time spent
+//! in them) and tell when a number of them have finished, so a benchmark knows when the queue is
+//! worked off without polling the database.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use pulse_domain::JobLease;
 use pulse_domain::sync::{SyncError, SyncOutcome, SyncProgress};
@@ -16,6 +17,7 @@ pub struct CountingRunner<R> {
     target: usize,
     finished: AtomicUsize,
     completed: AtomicUsize,
+    running_nanos: AtomicU64,
     reached: Notify,
 }
 
@@ -27,6 +29,7 @@ impl<R> CountingRunner<R> {
             target,
             finished: AtomicUsize::new(0),
             completed: AtomicUsize::new(0),
+            running_nanos: AtomicU64::new(0),
             reached: Notify::new(),
         }
     }
@@ -43,6 +46,11 @@ impl<R> CountingRunner<R> {
     pub fn completed(&self) -> usize {
         self.completed.load(Ordering::Acquire)
     }
+
+    /// The time spent inside the wrapped runner, all runs added up.
+    pub fn time_in_runs(&self) -> Duration {
+        Duration::from_nanos(self.running_nanos.load(Ordering::Acquire))
+    }
 }
 
 impl<R: SyncRunner> SyncRunner for CountingRunner<R> {
@@ -51,7 +59,10 @@ impl<R: SyncRunner> SyncRunner for CountingRunner<R> {
         lease: &JobLease,
         progress: &P,
     ) -> Result<SyncOutcome, SyncError> {
+        let started = Instant::now();
         let result = self.inner.run_sync(lease, progress).await;
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.running_nanos.fetch_add(nanos, Ordering::AcqRel);
         if matches!(result, Ok(SyncOutcome::Completed(_))) {
             self.completed.fetch_add(1, Ordering::AcqRel);
         }

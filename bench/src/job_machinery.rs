@@ -99,9 +99,18 @@ pub async fn reset_and_queue(client: &Client, users: i64) -> Result<(), BenchErr
     Ok(())
 }
 
+/// How long working off a queue took, and how much of it the sync runs themselves took.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkedOff {
+    /// From the scheduler's start until the last run ended.
+    pub elapsed: Duration,
+    /// The mean time of one run inside the sync engine (connection, page, finish, config).
+    pub mean_run: Duration,
+}
+
 /// Starts a scheduler with the default settings and times it until every queued job has run;
 /// then shuts it down. An error unless every run completed its job.
-pub async fn work_off_queue(store: &PgStore, jobs: usize) -> Result<Duration, BenchError> {
+pub async fn work_off_queue(store: &PgStore, jobs: usize) -> Result<WorkedOff, BenchError> {
     let engine = SyncEngine::new(
         store.clone(),
         EmptyAccounts,
@@ -136,7 +145,11 @@ pub async fn work_off_queue(store: &PgStore, jobs: usize) -> Result<Duration, Be
             runner.completed()
         )));
     }
-    Ok(elapsed)
+    let count = u32::try_from(jobs.max(1)).unwrap_or(u32::MAX);
+    Ok(WorkedOff {
+        elapsed,
+        mean_run: runner.time_in_runs() / count,
+    })
 }
 
 /// Jobs in status `completed`.
