@@ -50,7 +50,11 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
 
     let first = run_migrations(database.url()).await.expect("first run");
     assert_eq!(first.applied, embedded_versions().expect("versions"));
-    assert_eq!(first.applied.len(), 7, "six tables, then the grid slot column");
+    assert_eq!(
+        first.applied.len(),
+        7,
+        "six tables, then the grid slot column"
+    );
     assert_eq!(table_names(&database).await, TABLES);
 
     let second = run_migrations(database.url()).await.expect("second run");

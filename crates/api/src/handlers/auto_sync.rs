@@ -51,10 +51,10 @@ pub(crate) async fn get_config<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let now = state.now();
     let (config, connection) = futures::try_join!(
         state.store.find_config(&workspace),
-        state.store.find_connection(&workspace),
+        state.store.connection_status(&workspace),
     )?;
     let config = config.unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
-    let view = ConfigView::new(&config, ConnectionView::of(connection.as_ref()), now);
+    let view = ConfigView::new(&config, ConnectionView::of(connection), now);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -105,10 +105,6 @@ async fn config_view<S: ApiStore>(
     config: &AutoSyncConfig,
     now: DateTime<Utc>,
 ) -> Result<ConfigView, ApiError> {
-    let connection = store.find_connection(&config.user_id).await?;
-    Ok(ConfigView::new(
-        config,
-        ConnectionView::of(connection.as_ref()),
-        now,
-    ))
+    let connection = store.connection_status(&config.user_id).await?;
+    Ok(ConfigView::new(config, ConnectionView::of(connection), now))
 }

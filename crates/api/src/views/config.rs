@@ -2,9 +2,7 @@
 //! pause state, the connection state and the humanised time to the next sync).
 
 use chrono::{DateTime, Utc};
-use pulse_domain::{
-    AutoSyncConfig, ConnectionStatus, GoogleConnection, PausedReason, humanize_until,
-};
+use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, humanize_until};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -22,9 +20,9 @@ pub(crate) enum ConnectionView {
 }
 
 impl ConnectionView {
-    /// The view of a stored connection (or of none).
-    pub(crate) fn of(connection: Option<&GoogleConnection>) -> Self {
-        match connection.map(|connection| connection.status) {
+    /// The view of a stored connection's state (or of none).
+    pub(crate) fn of(status: Option<ConnectionStatus>) -> Self {
+        match status {
             Some(ConnectionStatus::Connected) => Self::Connected,
             Some(ConnectionStatus::ReauthRequired) => Self::ReauthRequired,
             Some(ConnectionStatus::Revoked) | None => Self::NotConnected,

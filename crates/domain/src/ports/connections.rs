@@ -4,7 +4,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::connection::{GoogleConnection, NewConnection};
+use crate::connection::{ConnectionStatus, GoogleConnection, NewConnection};
 use crate::ports::StoreError;
 use crate::secret::Secret;
 use crate::user_id::UserId;
@@ -16,6 +16,13 @@ pub trait ConnectionRepository: Send + Sync {
         &self,
         user: &UserId,
     ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
+
+    /// The connection's state alone, without decrypting anything (so a settings page still
+    /// loads when the encryption key is wrong); `None` when the user never connected.
+    fn connection_status(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = Result<Option<ConnectionStatus>, StoreError>> + Send;
 
     /// Stores a fresh grant: status `connected`, the sync token cleared (the next run lists all).
     fn save_connection(

@@ -144,6 +144,20 @@ impl PgStore {
             .transpose()
     }
 
+    async fn connection_status_row(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<ConnectionStatus>, StorageError> {
+        let mut connection = self.connection().await?;
+        let status: Option<String> = connections::table
+            .filter(connections::user_id.eq(user.as_str()))
+            .select(connections::status)
+            .first(&mut connection)
+            .await
+            .optional()?;
+        Ok(status.as_deref().map(ConnectionStatus::parse).transpose()?)
+    }
+
     async fn save_connection_row(
         &self,
         new: &NewConnection,
@@ -260,6 +274,13 @@ async fn forget_locked(
 impl ConnectionRepository for PgStore {
     async fn find_connection(&self, user: &UserId) -> Result<Option<GoogleConnection>, StoreError> {
         Ok(self.find_connection_row(user).await?)
+    }
+
+    async fn connection_status(
+        &self,
+        user: &UserId,
+    ) -> Result<Option<ConnectionStatus>, StoreError> {
+        Ok(self.connection_status_row(user).await?)
     }
 
     async fn save_connection(

@@ -365,3 +365,31 @@ async fn the_status_check_and_sealing_checks_hold_in_the_database() {
         "{half_sealed}"
     );
 }
+
+#[tokio::test]
+async fn the_connection_status_reads_without_the_key_that_sealed_the_grant() {
+    let database = TestDatabase::new().await;
+    let sealing = database.store();
+    let other_key = PgStore::new(database.pool(), TestDatabase::key_ring());
+    let u = user("status-only");
+    assert_eq!(other_key.connection_status(&u).await.unwrap(), None);
+
+    sealing
+        .save_connection(&new_connection("status-only", "refresh-1"), at(0))
+        .await
+        .unwrap();
+    assert!(matches!(
+        other_key.find_connection(&u).await,
+        Err(StoreError::Crypto(_))
+    ));
+    assert_eq!(
+        other_key.connection_status(&u).await.unwrap(),
+        Some(ConnectionStatus::Connected)
+    );
+
+    sealing.mark_reauth_required(&u, at(1)).await.unwrap();
+    assert_eq!(
+        other_key.connection_status(&u).await.unwrap(),
+        Some(ConnectionStatus::ReauthRequired)
+    );
+}
