@@ -160,10 +160,11 @@ async fn measure(
 
 fn log_round(operation: &Operation, round: usize, ours: LoadRun, reference: LoadRun) {
     eprintln!(
-        "{} round {round}: API {:.0} req/s (p99 {:.2} ms), pgbench {} {:.0} tps (p99 {:.2} ms)",
+        "{} round {round}: API {:.0} req/s (p99 {:.2} ms, {} unanswered), pgbench {} {:.0} tps (p99 {:.2} ms)",
         operation.method,
         ours.per_second,
         ours.p99_ms,
+        ours.unanswered,
         operation.statement,
         reference.per_second,
         reference.p99_ms
