@@ -19,15 +19,17 @@ use crate::store::PgStore;
 /// The channel the jobs table's triggers notify when queued jobs appear.
 pub const NOTIFY_CHANNEL: &str = "pulse_sync_jobs";
 
-/// Due configurations, locked, in due order; uses the partial due index.
+/// Due configurations, locked, in due order; uses the partial due index. Users with an active
+/// job are excluded by a hashed subplan read once per batch (`user_id` is never null, so `NOT IN`
+/// is exact): a correlated `NOT EXISTS` compared each candidate with every job the same scan had
+/// just queued.
 const SELECT_DUE: &str = "
     SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at, c.grid_slot_at,
            c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at
     FROM google_contacts_auto_sync_config c
     WHERE c.enabled AND c.paused_reason IS NULL AND c.next_sync_at <= $1
-      AND NOT EXISTS (
-          SELECT 1 FROM google_contacts_sync_jobs j
-          WHERE j.user_id = c.user_id AND j.status IN ('queued', 'running'))
+      AND c.user_id NOT IN (
+          SELECT j.user_id FROM google_contacts_sync_jobs j WHERE j.status IN ('queued', 'running'))
     ORDER BY c.next_sync_at, c.user_id
     LIMIT $2
     FOR UPDATE OF c SKIP LOCKED";

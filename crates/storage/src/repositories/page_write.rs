@@ -1,6 +1,10 @@
 //! Applying one listed page in one transaction: classify the page's people against the stored
 //! rows, follow renames, upsert every profile in one statement, mark deletions, and record the
 //! job's progress, all fenced by the job's lease. A constant number of statements per page.
+//!
+//! The page's names are looked up one unique-index probe each (`unnest` + `LATERAL`): with
+//! `source_id = ANY(...)` the planner, before statistics show the user as large (a first sync),
+//! filtered every stored profile of the user on every page, which made a full sync quadratic.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,8 +21,12 @@ use crate::repositories::job_rows::{counts_changeset, fenced};
 use crate::schema::google_contacts_sync_jobs as jobs;
 
 const SELECT_EXISTING: &str = "
-    SELECT id, source_id, etag, deleted_at FROM relationship_profiles
-    WHERE user_id = $1 AND source = 'google' AND source_id = ANY($2)";
+    SELECT p.id, p.source_id, p.etag, p.deleted_at
+    FROM unnest($2::text[]) AS wanted(source_id)
+    CROSS JOIN LATERAL (
+        SELECT r.id, r.source_id, r.etag, r.deleted_at FROM relationship_profiles r
+        WHERE r.user_id = $1 AND r.source = 'google' AND r.source_id = wanted.source_id
+        OFFSET 0) p";
 
 const RENAME: &str = "
     UPDATE relationship_profiles p SET source_id = renamed.source_id, updated_at = now()
@@ -56,7 +64,14 @@ const UPSERT: &str = "
 
 const MARK_DELETED_BY_SOURCE_ID: &str = "
     UPDATE relationship_profiles SET deleted_at = now(), updated_at = now()
-    WHERE user_id = $1 AND source = 'google' AND source_id = ANY($2) AND deleted_at IS NULL";
+    WHERE id IN (
+        SELECT found.id
+        FROM unnest($2::text[]) AS wanted(source_id)
+        CROSS JOIN LATERAL (
+            SELECT r.id FROM relationship_profiles r
+            WHERE r.user_id = $1 AND r.source = 'google' AND r.source_id = wanted.source_id
+            OFFSET 0) found)
+      AND deleted_at IS NULL";
 
 const MARK_DELETED_BY_ID: &str = "
     UPDATE relationship_profiles SET deleted_at = now(), updated_at = now()
