@@ -3,7 +3,7 @@
 
 use pulse_storage::testing::TestDatabase;
 use pulse_storage::{KeyRing, PgStore, PoolSettings, build_pool};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::error::BenchError;
 
@@ -19,11 +19,9 @@ pub async fn empty_database() -> Result<TestDatabase, BenchError> {
 
 /// A plain SQL connection (its driver task runs on the current runtime).
 pub async fn connect(url: &str) -> Result<Client, BenchError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+    Ok(pulse_storage::connection::connect_client(url)
+        .await
+        .map_err(pulse_storage::StorageError::from)?)
 }
 
 /// A store on `database` with the production pool settings, sealing with `keys`.

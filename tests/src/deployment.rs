@@ -96,6 +96,7 @@ impl Deployment {
             max_size: 4,
             wait_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
+            ..PoolSettings::default()
         };
         let store = PgStore::connect(&url, settings, keys).expect("a store on the test database");
         let sql = sql::connect(&url).await;

@@ -1,6 +1,7 @@
 //! Plain SQL on a test database, for arranging rows and reading what the server wrote.
 
-use tokio_postgres::{Client, NoTls};
+use pulse_storage::ConnectError;
+use tokio_postgres::Client;
 
 /// A plain SQL connection to `url`; panics when the database does not answer.
 pub async fn connect(url: &str) -> Client {
@@ -9,13 +10,9 @@ pub async fn connect(url: &str) -> Client {
         .unwrap_or_else(|error| panic!("cannot connect to the test database: {error}"))
 }
 
-/// A plain SQL connection to `url`, or the error.
-pub async fn try_connect(url: &str) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+/// A plain SQL connection to `url` (TLS as the URL's `sslmode` says), or the error.
+pub async fn try_connect(url: &str) -> Result<Client, ConnectError> {
+    pulse_storage::connection::connect_client(url).await
 }
 
 /// One `bigint` (a `count(*)`) from a query without parameters.

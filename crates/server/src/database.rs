@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use pulse_storage::local_cluster::LocalCluster;
 use pulse_storage::migrations::pending_versions;
-use pulse_storage::{KeyRing, PgStore, PoolSettings, StorageError, build_pool, run_migrations};
+use pulse_storage::{
+    KeyRing, PgStore, PoolSettings, SessionSettings, StorageError, build_pool, run_migrations,
+};
 
 use crate::error::CliError;
 use crate::settings::DatabaseArgs;
@@ -21,6 +23,7 @@ pub struct Database {
     url: String,
     local: Option<LocalCluster>,
     data_dir: PathBuf,
+    session: SessionSettings,
 }
 
 impl Database {
@@ -31,6 +34,7 @@ impl Database {
                 url: url.to_owned(),
                 local: None,
                 data_dir: args.data_dir.clone(),
+                session: args.session(),
             });
         }
         let data_dir = args.data_dir.clone();
@@ -43,12 +47,18 @@ impl Database {
             url: cluster.database_url(LOCAL_DATABASE),
             local: Some(cluster),
             data_dir,
+            session: args.session(),
         })
     }
 
     /// The connection URL (it may carry a password: never log it).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The session settings of every connection (pooler, timeouts).
+    pub fn session(&self) -> SessionSettings {
+        self.session
     }
 
     /// Whether this is the local cluster pulse-sync started.
@@ -87,7 +97,7 @@ impl Database {
         if self.is_local() {
             return self.migrate().await;
         }
-        let pool = build_pool(&self.url, small_pool())?;
+        let pool = build_pool(&self.url, small_pool(self.session))?;
         let pending = pending_versions(&pool).await?;
         if pending.is_empty() {
             Ok(())
@@ -102,6 +112,7 @@ impl Database {
     pub fn store(&self, max_size: usize, keys: KeyRing) -> Result<PgStore, StorageError> {
         let settings = PoolSettings {
             max_size,
+            session: self.session,
             ..PoolSettings::default()
         };
         PgStore::connect(&self.url, settings, keys)
@@ -126,11 +137,12 @@ impl Database {
 }
 
 /// A pool for one short check.
-fn small_pool() -> PoolSettings {
+fn small_pool(session: SessionSettings) -> PoolSettings {
     PoolSettings {
         max_size: 1,
         wait_timeout: Duration::from_secs(10),
         connect_timeout: Duration::from_secs(10),
+        session,
     }
 }
 

@@ -60,21 +60,23 @@ struct ValueCount {
 
 /// How many users the next due scan will enqueue, as of `now`.
 pub async fn count_due(store: &PgStore, now: DateTime<Utc>) -> Result<i64, StorageError> {
-    let mut connection = store.pool().get().await?;
+    let mut connection = store.unit().await?;
     let row: Count = diesel::sql_query(COUNT_DUE)
         .bind::<Timestamptz, _>(now)
-        .get_result(&mut connection)
+        .get_result(&mut *connection)
         .await?;
+    connection.commit().await?;
     Ok(row.count)
 }
 
 /// Up to `limit` workspaces that have settings or a connection, by id.
 pub async fn workspaces(store: &PgStore, limit: i64) -> Result<Vec<UserId>, StorageError> {
-    let mut connection = store.pool().get().await?;
+    let mut connection = store.unit().await?;
     let rows: Vec<Value> = diesel::sql_query(WORKSPACES)
         .bind::<BigInt, _>(limit)
-        .load(&mut connection)
+        .load(&mut *connection)
         .await?;
+    connection.commit().await?;
     rows.into_iter()
         .map(|row| UserId::parse(&row.value).map_err(StorageError::from))
         .collect()
@@ -86,19 +88,21 @@ pub async fn connection_status(
     store: &PgStore,
     user: &UserId,
 ) -> Result<Option<String>, StorageError> {
-    let mut connection = store.pool().get().await?;
+    let mut connection = store.unit().await?;
     let rows: Vec<Value> = diesel::sql_query(CONNECTION_STATUS)
         .bind::<Text, _>(user.as_str())
-        .load(&mut connection)
+        .load(&mut *connection)
         .await?;
+    connection.commit().await?;
     Ok(rows.into_iter().next().map(|row| row.value))
 }
 
 /// The ids of the keys that sealed the grants in use, each with how many grants it sealed.
 pub async fn sealing_keys(store: &PgStore) -> Result<Vec<(String, i64)>, StorageError> {
-    let mut connection = store.pool().get().await?;
+    let mut connection = store.unit().await?;
     let rows: Vec<ValueCount> = diesel::sql_query(SEALING_KEYS)
-        .load(&mut connection)
+        .load(&mut *connection)
         .await?;
+    connection.commit().await?;
     Ok(rows.into_iter().map(|row| (row.value, row.count)).collect())
 }

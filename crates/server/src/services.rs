@@ -11,20 +11,21 @@ use pulse_domain::ports::SystemClock;
 use pulse_domain::sync::{SyncEngine, SyncSettings};
 use pulse_google::GoogleClient;
 use pulse_scheduler::{Scheduler, SchedulerConfig};
-use pulse_storage::PgStore;
 use pulse_storage::job_listener::{JobListenerSettings, spawn_job_listener};
+use pulse_storage::{PgStore, PoolerMode};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::CliError;
 use crate::settings::SchedulerArgs;
 
-/// Connections per process besides the workers' (API requests, the scans, the rescuer).
-const POOL_HEADROOM: usize = 6;
+/// Connections of the scheduler's pool besides one per worker (the scans, the rescuer, the
+/// heartbeats of running syncs).
+const WORKER_POOL_HEADROOM: usize = 3;
 
-/// The database pool size of a process running `workers` syncs at once.
-pub fn pool_size(workers: usize) -> usize {
-    workers + POOL_HEADROOM
+/// The scheduler's pool size: `PULSE_WORKER_POOL_SIZE`, or one per worker and the headroom.
+pub fn worker_pool_size(configured: Option<usize>, workers: usize) -> usize {
+    configured.unwrap_or(workers + WORKER_POOL_HEADROOM)
 }
 
 /// The sync engine every worker of this binary runs.
@@ -91,6 +92,7 @@ pub struct PreparedScheduler {
     scheduler: AppScheduler,
     wakeup: Arc<Notify>,
     database_url: String,
+    listen: bool,
 }
 
 impl PreparedScheduler {
@@ -108,10 +110,21 @@ impl PreparedScheduler {
             config,
             wakeup.clone(),
         )?;
+        // LISTEN needs a session of its own, which a transaction pooler does not keep: there,
+        // the workers' polling alone finds queued jobs.
+        let listen = store.pool().session().pooler == PoolerMode::Session;
+        if !listen {
+            tracing::info!(
+                poll_ms =
+                    u64::try_from(scheduler.config().poll_interval.as_millis()).unwrap_or(u64::MAX),
+                "[scheduler] behind a transaction pooler: no LISTEN, workers poll for queued jobs"
+            );
+        }
         Ok(Self {
             scheduler,
             wakeup,
             database_url: database_url.to_owned(),
+            listen,
         })
     }
 
@@ -122,14 +135,18 @@ impl PreparedScheduler {
 
     /// Runs the job listener and the scheduler until `shutdown`, then drains.
     async fn run(self, shutdown: &CancellationToken) {
-        let listener = spawn_job_listener(
-            self.database_url,
-            self.wakeup,
-            JobListenerSettings::default(),
-            shutdown.clone(),
-        );
+        let listener = self.listen.then(|| {
+            spawn_job_listener(
+                self.database_url,
+                self.wakeup,
+                JobListenerSettings::default(),
+                shutdown.clone(),
+            )
+        });
         self.scheduler.run(shutdown.clone()).await;
-        if let Err(error) = listener.await {
+        if let Some(listener) = listener
+            && let Err(error) = listener.await
+        {
             tracing::warn!(%error, "the job listener ended abnormally");
         }
     }

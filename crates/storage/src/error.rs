@@ -3,6 +3,7 @@
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use pulse_domain::ports::StoreError;
 
+use crate::connection::ConnectError;
 use crate::crypto::CryptoError;
 
 /// A storage failure.
@@ -11,6 +12,9 @@ pub enum StorageError {
     /// A connection to the database could not be opened.
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    /// The database URL is invalid, its TLS roots unusable, or its server unreachable.
+    #[error(transparent)]
+    Connection(#[from] ConnectError),
     /// The pool gave no connection (timed out, closed, or could not connect).
     #[error("no database connection available: {0}")]
     Pool(String),
@@ -58,11 +62,19 @@ const UNAVAILABLE_MESSAGES: [&str; 5] = [
     "the database system is not yet accepting connections",
 ];
 
+/// Server messages of a statement cancelled by `statement_timeout` or `lock_timeout`: the
+/// database is too busy (or a lock is held too long) right now, which a retry may outlast.
+const TIMEOUT_MESSAGES: [&str; 2] = [
+    "canceling statement due to statement timeout",
+    "canceling statement due to lock timeout",
+];
+
 impl StorageError {
     /// Whether retrying later may succeed: the database was unreachable, not the request wrong.
     pub fn is_unavailable(&self) -> bool {
         match self {
             Self::Connect(_) | Self::Pool(_) => true,
+            Self::Connection(error) => error.is_transient(),
             Self::Query(error) => is_connection_failure(error),
             _ => false,
         }
@@ -86,6 +98,7 @@ fn is_connection_failure(error: &DieselError) -> bool {
         ) => true,
         DieselError::DatabaseError(_, info) => UNAVAILABLE_MESSAGES
             .iter()
+            .chain(TIMEOUT_MESSAGES.iter())
             .any(|message| info.message().starts_with(message)),
         DieselError::BrokenTransactionManager => true,
         _ => false,

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 use tokio_util::sync::CancellationToken;
+
+use crate::connection::{ConnectError, DatabaseUrl, SessionSettings};
 
 /// The channel the jobs table's trigger notifies.
 pub const JOB_CHANNEL: &str = "pulse_sync_jobs";
@@ -45,10 +47,10 @@ impl Default for JobListenerSettings {
 /// Why one listening session ended with an error.
 #[derive(Debug, thiserror::Error)]
 enum ListenError {
-    /// The database URL is not a valid connection string.
-    #[error("invalid database URL: {0}")]
-    Url(#[source] tokio_postgres::Error),
-    /// Connecting, listening or reading notifications failed.
+    /// The database URL is invalid, or the server refused or could not be reached.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// Listening or reading notifications failed.
     #[error(transparent)]
     Connection(#[from] tokio_postgres::Error),
     /// The server closed the connection.
@@ -103,13 +105,17 @@ async fn listen_once(
     shutdown: &CancellationToken,
     listened: &mut bool,
 ) -> Result<(), ListenError> {
-    let mut config: tokio_postgres::Config = database_url.parse().map_err(ListenError::Url)?;
-    config
-        .application_name(LISTENER_APPLICATION_NAME)
-        .connect_timeout(settings.connect_timeout)
-        .keepalives(true)
-        .keepalives_idle(settings.keepalive_idle);
-    let connect = config.connect(NoTls);
+    let url = DatabaseUrl::parse(database_url)?.adjusted(|config| {
+        config
+            .connect_timeout(settings.connect_timeout)
+            .keepalives(true)
+            .keepalives_idle(settings.keepalive_idle);
+    });
+    let session = SessionSettings {
+        application_name: LISTENER_APPLICATION_NAME,
+        ..SessionSettings::default()
+    };
+    let connect = url.connect(&session);
     let (client, mut connection) = tokio::select! {
         () = shutdown.cancelled() => return Ok(()),
         connected = connect => connected?,

@@ -6,7 +6,8 @@ use diesel_async::RunQueryDsl;
 use crate::crypto::KeyRing;
 use crate::error::StorageError;
 use crate::migrations::pending_versions;
-use crate::pool::{PgPool, PoolSettings, PooledConnection, build_pool};
+use crate::pool::{PgPool, PoolSettings, build_pool};
+use crate::work::Work;
 
 /// The PostgreSQL implementation of the domain's storage ports (configs, connections, OAuth
 /// states, API keys, jobs, the queue, profiles and sync runs). Holds the pool and the key ring.
@@ -52,11 +53,11 @@ impl PgStore {
 
     /// Checks that the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         diesel::select(diesel::dsl::sql::<Integer>("1"))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
-        Ok(())
+        connection.commit().await
     }
 
     /// The embedded migrations not yet applied to the database (empty when current).
@@ -64,7 +65,13 @@ impl PgStore {
         pending_versions(&self.pool).await
     }
 
-    pub(crate) async fn connection(&self) -> Result<PooledConnection, StorageError> {
-        Ok(self.pool.get().await?)
+    /// A connection for one use case that needs no transaction of its own (see [`PgPool::unit`]).
+    pub async fn unit(&self) -> Result<Work, StorageError> {
+        self.pool.unit().await
+    }
+
+    /// A connection inside a new transaction (see [`PgPool::transaction`]).
+    pub async fn transaction(&self) -> Result<Work, StorageError> {
+        self.pool.transaction().await
     }
 }

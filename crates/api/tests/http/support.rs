@@ -130,6 +130,7 @@ impl TestApi {
                     max_size: 2,
                     wait_timeout: Duration::from_secs(2),
                     connect_timeout: Duration::from_secs(2),
+                    ..PoolSettings::default()
                 };
                 let store = PgStore::connect(
                     "postgres://postgres@127.0.0.1:1/nowhere",

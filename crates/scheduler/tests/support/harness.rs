@@ -153,6 +153,7 @@ impl Harness {
             max_size: 8,
             wait_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
+            ..PoolSettings::default()
         };
         match build_pool(url, settings) {
             Ok(pool) => PgStore::new(pool, self.keys()),

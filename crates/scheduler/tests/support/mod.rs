@@ -7,7 +7,7 @@ pub mod proxy;
 use std::future::Future;
 use std::time::Duration;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// How long a test waits for something that must happen before it gives up and fails.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -25,14 +25,10 @@ pub fn init_logs() {
 
 /// A plain SQL connection to `url`, for arranging rows and checking them.
 pub async fn sql(url: &str) -> Client {
-    let (client, connection) = match tokio_postgres::connect(url, NoTls).await {
-        Ok(pair) => pair,
+    match pulse_storage::connection::connect_client(url).await {
+        Ok(client) => client,
         Err(error) => panic!("cannot connect to the test database: {error}"),
-    };
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
+    }
 }
 
 /// One `bigint` (or `count(*)`) from a query.

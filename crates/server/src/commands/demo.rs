@@ -29,7 +29,9 @@ use crate::encryption::{self, KeyFallback};
 use crate::error::CliError;
 use crate::google::{callback_url, google_client, google_config};
 use crate::http;
-use crate::services::{self, PreparedScheduler, SchedulerDefaults, pool_size, scheduler_config};
+use crate::services::{
+    self, PreparedScheduler, SchedulerDefaults, scheduler_config, worker_pool_size,
+};
 use crate::settings::args::boolish;
 use crate::settings::variables::PULSE_DEMO_SKIP_INITIAL_SYNC;
 use crate::settings::{DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs};
@@ -89,7 +91,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
     let outcome = async {
         tracing::info!(database = %database.describe(), "using the database");
         database.migrate().await?;
-        let store = database.store(pool_size(args.scheduler.workers), keys.ring.clone())?;
+        let worker_pool = worker_pool_size(args.database.worker_pool_size, args.scheduler.workers);
+        let store = database.store(worker_pool, keys.ring.clone())?;
+        let api_store = database.store(args.database.api_pool_size, keys.ring.clone())?;
         connect_workspaces(&store, &fake).await?;
         let key = demo_key(&store).await?;
         if args.skip_initial_sync {
@@ -99,7 +103,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
         }
         let scheduler = PreparedScheduler::new(&store, &google, scheduler, database.url())?;
         let state = http::api_state(
-            &store,
+            &api_store,
             &google,
             http::api_config(&args.http, public_url.clone()),
         )?;

@@ -13,7 +13,9 @@ use crate::error::CliError;
 use crate::google::{google_client, google_config};
 use crate::http::{self, BoundHttp};
 use crate::inventory;
-use crate::services::{self, PreparedScheduler, SchedulerDefaults, pool_size, scheduler_config};
+use crate::services::{
+    self, PreparedScheduler, SchedulerDefaults, scheduler_config, worker_pool_size,
+};
 use crate::settings::args::boolish;
 use crate::settings::variables::{PULSE_NO_API, PULSE_NO_MIGRATE, PULSE_NO_SCHEDULER};
 use crate::settings::{
@@ -79,7 +81,10 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
         } else {
             database.migrate().await?;
         }
-        let store = database.store(pool_size(args.scheduler.workers), keys.ring.clone())?;
+        // The API and the scheduler have pools of their own, so a storm of syncs never leaves
+        // a request waiting for a connection.
+        let worker_pool = worker_pool_size(args.database.worker_pool_size, args.scheduler.workers);
+        let store = database.store(worker_pool, keys.ring.clone())?;
         encryption::warn_about_missing_keys(&store, &keys).await;
         let scheduler = if args.no_scheduler {
             tracing::info!("[scheduler] not started in this process (--no-scheduler): another process must run it");
@@ -95,8 +100,9 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
         let server = match bound {
             Some(bound) => {
                 let address = bound.address();
+                let api_store = database.store(args.database.api_pool_size, keys.ring.clone())?;
                 let state = http::api_state(
-                    &store,
+                    &api_store,
                     &google,
                     http::api_config(&args.http, public_url.clone()),
                 )?;

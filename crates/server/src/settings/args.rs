@@ -5,16 +5,22 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::Args;
 use clap::builder::BoolishValueParser;
+use pulse_storage::{PoolerMode, SessionSettings, SessionTimeouts};
 use url::Url;
 
 use crate::settings::parse::{self, Origins};
 use crate::settings::variables::{
-    DATABASE_URL, PULSE_ADMIN_API_KEY, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS,
-    PULSE_DATA_DIR, PULSE_ENCRYPTION_KEY, PULSE_LEASE_SECONDS, PULSE_PREVIOUS_ENCRYPTION_KEYS,
-    PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS, PULSE_SCHEDULER_TICK_SECONDS,
-    PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKERS,
+    DATABASE_URL, PULSE_ADMIN_API_KEY, PULSE_API_POOL_SIZE, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND,
+    PULSE_CORS_ORIGINS, PULSE_DATA_DIR, PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
+    PULSE_DATABASE_LOCK_TIMEOUT_SECONDS, PULSE_DATABASE_POOLER,
+    PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_ENCRYPTION_KEY, PULSE_LEASE_SECONDS,
+    PULSE_PREVIOUS_ENCRYPTION_KEYS, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKER_POOL_SIZE,
+    PULSE_WORKERS,
 };
 
 /// The default of `PULSE_BIND`: the seed's port, on loopback only.
@@ -34,6 +40,26 @@ pub struct DatabaseArgs {
     /// set.
     #[arg(long, env = PULSE_DATA_DIR, default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// What sits between pulse-sync and PostgreSQL: `none` (a direct connection or a session
+    /// pooler) or `transaction` (PgBouncer's pool_mode = transaction, Supabase's port 6543).
+    #[arg(long, env = PULSE_DATABASE_POOLER, default_value = "none", value_parser = parse::pooler)]
+    pub database_pooler: PoolerMode,
+    /// The longest one statement may run, in seconds (0: no limit).
+    #[arg(long, env = PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, default_value = "30", value_parser = parse::statement_timeout_seconds)]
+    pub database_statement_timeout_seconds: u64,
+    /// The longest a statement waits for a lock, in seconds (0: no limit).
+    #[arg(long, env = PULSE_DATABASE_LOCK_TIMEOUT_SECONDS, default_value = "10", value_parser = parse::lock_timeout_seconds)]
+    pub database_lock_timeout_seconds: u64,
+    /// The longest a transaction may sit idle before the server ends its session, in seconds
+    /// (0: no limit).
+    #[arg(long, env = PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, default_value = "60", value_parser = parse::idle_in_transaction_timeout_seconds)]
+    pub database_idle_in_transaction_timeout_seconds: u64,
+    /// Connections of the API's own pool (serve, demo).
+    #[arg(long, env = PULSE_API_POOL_SIZE, default_value = "10", value_parser = parse::api_pool_size)]
+    pub api_pool_size: usize,
+    /// Connections of the scheduler's own pool (serve, demo) [default: workers + 3].
+    #[arg(long, env = PULSE_WORKER_POOL_SIZE, value_parser = parse::worker_pool_size)]
+    pub worker_pool_size: Option<usize>,
 }
 
 impl DatabaseArgs {
@@ -43,6 +69,21 @@ impl DatabaseArgs {
             .as_deref()
             .map(str::trim)
             .filter(|url| !url.is_empty())
+    }
+
+    /// The session every connection gets: the pooler and the timeouts.
+    pub fn session(&self) -> SessionSettings {
+        SessionSettings {
+            pooler: self.database_pooler,
+            timeouts: SessionTimeouts {
+                statement: Duration::from_secs(self.database_statement_timeout_seconds),
+                lock: Duration::from_secs(self.database_lock_timeout_seconds),
+                idle_in_transaction: Duration::from_secs(
+                    self.database_idle_in_transaction_timeout_seconds,
+                ),
+            },
+            ..SessionSettings::default()
+        }
     }
 }
 

@@ -5,13 +5,17 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use pulse_api::{AllowedOrigin, parse_origin_list};
+use pulse_storage::PoolerMode;
 use url::Url;
 
 use crate::logging::LogFormat;
 use crate::settings::variables::{
-    PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS, PULSE_LEASE_SECONDS,
+    PULSE_API_POOL_SIZE, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS,
+    PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, PULSE_DATABASE_LOCK_TIMEOUT_SECONDS,
+    PULSE_DATABASE_POOLER, PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_LEASE_SECONDS,
     PULSE_LOG_FORMAT, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
-    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKERS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKER_POOL_SIZE,
+    PULSE_WORKERS,
 };
 
 /// The most workers one process may run.
@@ -57,6 +61,59 @@ pub fn auth_failure_limit(raw: &str) -> Result<u32, String> {
         .parse::<NonZeroU32>()
         .map(NonZeroU32::get)
         .map_err(|_| format!("{PULSE_AUTH_FAILURE_LIMIT} must be a whole number of at least 1"))
+}
+
+/// The most connections one pool may hold.
+const MAX_POOL_SIZE: u64 = 1_000;
+
+/// `PULSE_DATABASE_POOLER`: `none` (or `session`) or `transaction`.
+pub fn pooler(raw: &str) -> Result<PoolerMode, String> {
+    PoolerMode::parse(raw).ok_or_else(|| {
+        format!(
+            "{PULSE_DATABASE_POOLER} must be `none` (a direct connection or a session pooler) or \
+             `transaction` (PgBouncer in transaction mode, Supabase's port 6543)"
+        )
+    })
+}
+
+/// `PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS`: 0 (none) to a day.
+pub fn statement_timeout_seconds(raw: &str) -> Result<u64, String> {
+    whole_number(
+        raw,
+        PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS,
+        0,
+        MAX_SECONDS,
+    )
+}
+
+/// `PULSE_DATABASE_LOCK_TIMEOUT_SECONDS`: 0 (none) to a day.
+pub fn lock_timeout_seconds(raw: &str) -> Result<u64, String> {
+    whole_number(raw, PULSE_DATABASE_LOCK_TIMEOUT_SECONDS, 0, MAX_SECONDS)
+}
+
+/// `PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS`: 0 (none) to a day.
+pub fn idle_in_transaction_timeout_seconds(raw: &str) -> Result<u64, String> {
+    whole_number(
+        raw,
+        PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
+        0,
+        MAX_SECONDS,
+    )
+}
+
+/// `PULSE_API_POOL_SIZE`: 1 to 1,000 connections.
+pub fn api_pool_size(raw: &str) -> Result<usize, String> {
+    pool_size(raw, PULSE_API_POOL_SIZE)
+}
+
+/// `PULSE_WORKER_POOL_SIZE`: 1 to 1,000 connections.
+pub fn worker_pool_size(raw: &str) -> Result<usize, String> {
+    pool_size(raw, PULSE_WORKER_POOL_SIZE)
+}
+
+fn pool_size(raw: &str, variable: &str) -> Result<usize, String> {
+    let size = whole_number(raw, variable, 1, MAX_POOL_SIZE)?;
+    usize::try_from(size).map_err(|_| format!("{variable} is too large"))
 }
 
 /// `PULSE_WORKERS`: 1 to 256.

@@ -7,6 +7,20 @@ use pulse_google::env as google;
 pub const DATABASE_URL: &str = "DATABASE_URL";
 /// Where the local cluster (and its encryption key) lives when `DATABASE_URL` is absent.
 pub const PULSE_DATA_DIR: &str = "PULSE_DATA_DIR";
+/// `none` (direct or session pooler) or `transaction` (a transaction pooler in front).
+pub const PULSE_DATABASE_POOLER: &str = "PULSE_DATABASE_POOLER";
+/// `statement_timeout` of every session, in seconds (0: none).
+pub const PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS: &str =
+    "PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS";
+/// `lock_timeout` of every session, in seconds (0: none).
+pub const PULSE_DATABASE_LOCK_TIMEOUT_SECONDS: &str = "PULSE_DATABASE_LOCK_TIMEOUT_SECONDS";
+/// `idle_in_transaction_session_timeout` of every session, in seconds (0: none).
+pub const PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: &str =
+    "PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS";
+/// Connections of the API's pool (requests never wait behind syncs for one).
+pub const PULSE_API_POOL_SIZE: &str = "PULSE_API_POOL_SIZE";
+/// Connections of the scheduler's pool (workers, scans, the rescuer).
+pub const PULSE_WORKER_POOL_SIZE: &str = "PULSE_WORKER_POOL_SIZE";
 /// The address the HTTP server listens on.
 pub const PULSE_BIND: &str = "PULSE_BIND";
 /// The server's own origin, for OAuth redirects and the demo's link.
@@ -49,6 +63,12 @@ pub const PULSE_LOG_FORMAT: &str = "PULSE_LOG_FORMAT";
 pub const VARIABLES: &[&str] = &[
     DATABASE_URL,
     PULSE_DATA_DIR,
+    PULSE_DATABASE_POOLER,
+    PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS,
+    PULSE_DATABASE_LOCK_TIMEOUT_SECONDS,
+    PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
+    PULSE_API_POOL_SIZE,
+    PULSE_WORKER_POOL_SIZE,
     PULSE_BIND,
     PULSE_PUBLIC_URL,
     PULSE_ENCRYPTION_KEY,

@@ -71,8 +71,8 @@ impl PgStore {
             ApiKeyScope::Admin => (ADMIN_SCOPE, None),
             ApiKeyScope::Workspace(user) => (WORKSPACE_SCOPE, Some(user.as_str())),
         };
-        let mut connection = self.connection().await?;
-        diesel::insert_into(keys::table)
+        let mut connection = self.unit().await?;
+        let row: KeyRow = diesel::insert_into(keys::table)
             .values((
                 keys::key_hash.eq(normalized_hash(key_hash)),
                 keys::scope.eq(scope),
@@ -81,9 +81,10 @@ impl PgStore {
                 keys::created_at.eq(now),
             ))
             .returning(KeyRow::as_returning())
-            .get_result(&mut connection)
-            .await?
-            .into_domain()
+            .get_result(&mut *connection)
+            .await?;
+        connection.commit().await?;
+        row.into_domain()
     }
 
     async fn authenticate_row(
@@ -91,7 +92,7 @@ impl PgStore {
         key_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ApiKeyRecord>, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let statement = format!(
             "WITH found AS (
                  SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
@@ -109,36 +110,36 @@ impl PgStore {
                     found.revoked_at
              FROM found"
         );
-        diesel::sql_query(statement)
+        let row = diesel::sql_query(statement)
             .bind::<Text, _>(normalized_hash(key_hash))
             .bind::<Timestamptz, _>(now)
-            .get_result::<KeyRow>(&mut connection)
+            .get_result::<KeyRow>(&mut *connection)
             .await
-            .optional()?
-            .map(KeyRow::into_domain)
-            .transpose()
+            .optional()?;
+        connection.commit().await?;
+        row.map(KeyRow::into_domain).transpose()
     }
 
     async fn list_key_rows(&self) -> Result<Vec<ApiKeyRecord>, StorageError> {
-        let mut connection = self.connection().await?;
-        keys::table
+        let mut connection = self.unit().await?;
+        let rows = keys::table
             .order((keys::created_at.desc(), keys::id.desc()))
             .select(KeyRow::as_select())
-            .load(&mut connection)
-            .await?
-            .into_iter()
-            .map(KeyRow::into_domain)
-            .collect()
+            .load(&mut *connection)
+            .await?;
+        connection.commit().await?;
+        rows.into_iter().map(KeyRow::into_domain).collect()
     }
 
     async fn revoke_key_row(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let revoked = diesel::update(keys::table)
             .filter(keys::id.eq(id))
             .filter(keys::revoked_at.is_null())
             .set(keys::revoked_at.eq(now))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
+        connection.commit().await?;
         Ok(revoked == 1)
     }
 }

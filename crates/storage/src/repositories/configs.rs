@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{ConfigRepository, StoreError};
 use pulse_domain::{AutoSyncConfig, PausedReason, SyncInterval, UserId};
 
@@ -94,15 +94,15 @@ impl<'a> ConfigWrite<'a> {
 
 impl PgStore {
     async fn find_config_row(&self, user: &UserId) -> Result<Option<AutoSyncConfig>, StorageError> {
-        let mut connection = self.connection().await?;
-        configs::table
+        let mut connection = self.unit().await?;
+        let row = configs::table
             .filter(configs::user_id.eq(user.as_str()))
             .select(ConfigRow::as_select())
-            .first(&mut connection)
+            .first(&mut *connection)
             .await
-            .optional()?
-            .map(ConfigRow::into_domain)
-            .transpose()
+            .optional()?;
+        connection.commit().await?;
+        row.map(ConfigRow::into_domain).transpose()
     }
 
     async fn modify_config_row<F>(
@@ -113,10 +113,10 @@ impl PgStore {
     where
         F: FnOnce(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send,
     {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async |connection| modify_locked(connection, user, change).await)
-            .await
+        let mut transaction = self.transaction().await?;
+        let modified = modify_locked(&mut transaction, user, change).await?;
+        transaction.commit().await?;
+        Ok(modified)
     }
 }
 

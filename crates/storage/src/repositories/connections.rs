@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{ConnectionRepository, StoreError};
 use pulse_domain::{ConnectionStatus, GoogleConnection, NewConnection, Secret, UserId};
 
@@ -133,28 +133,29 @@ impl PgStore {
         &self,
         user: &UserId,
     ) -> Result<Option<GoogleConnection>, StorageError> {
-        let mut connection = self.connection().await?;
-        connections::table
+        let mut connection = self.unit().await?;
+        let row = connections::table
             .filter(connections::user_id.eq(user.as_str()))
             .select(ConnectionRow::as_select())
-            .first(&mut connection)
+            .first(&mut *connection)
             .await
-            .optional()?
-            .map(|row| row.open(self.keys()))
-            .transpose()
+            .optional()?;
+        connection.commit().await?;
+        row.map(|row| row.open(self.keys())).transpose()
     }
 
     async fn connection_status_row(
         &self,
         user: &UserId,
     ) -> Result<Option<ConnectionStatus>, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let status: Option<String> = connections::table
             .filter(connections::user_id.eq(user.as_str()))
             .select(connections::status)
-            .first(&mut connection)
+            .first(&mut *connection)
             .await
             .optional()?;
+        connection.commit().await?;
         Ok(status.as_deref().map(ConnectionStatus::parse).transpose()?)
     }
 
@@ -182,15 +183,16 @@ impl PgStore {
             status: ConnectionStatus::Connected.as_str(),
             updated_at: now,
         };
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let row = diesel::insert_into(connections::table)
             .values((&write, connections::created_at.eq(now)))
             .on_conflict(connections::user_id)
             .do_update()
             .set(&write)
             .returning(ConnectionRow::as_returning())
-            .get_result(&mut connection)
+            .get_result(&mut *connection)
             .await?;
+        connection.commit().await?;
         row.into_domain(new.user_id.clone(), Some(new.refresh_token.clone()), None)
     }
 
@@ -199,7 +201,7 @@ impl PgStore {
         user: &UserId,
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         diesel::update(connections::table)
             .filter(connections::user_id.eq(user.as_str()))
             .filter(connections::status.eq(ConnectionStatus::Connected.as_str()))
@@ -207,9 +209,9 @@ impl PgStore {
                 connections::status.eq(ConnectionStatus::ReauthRequired.as_str()),
                 connections::updated_at.eq(now),
             ))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
-        Ok(())
+        connection.commit().await
     }
 
     async fn forget_connection_row(
@@ -218,10 +220,10 @@ impl PgStore {
         now: DateTime<Utc>,
     ) -> Result<Option<GoogleConnection>, StorageError> {
         let keys = self.keys().clone();
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async |connection| forget_locked(connection, &keys, user, now).await)
-            .await
+        let mut transaction = self.transaction().await?;
+        let forgotten = forget_locked(&mut transaction, &keys, user, now).await?;
+        transaction.commit().await?;
+        Ok(forgotten)
     }
 }
 

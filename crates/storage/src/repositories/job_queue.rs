@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{JobQueue, RescueReport, StoreError};
 use pulse_domain::schedule::advance;
 use pulse_domain::{JobLease, JobStatus, SyncJob};
@@ -114,19 +114,20 @@ impl PgStore {
         now: DateTime<Utc>,
         batch: i64,
     ) -> Result<Vec<SyncJob>, StorageError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async |connection| enqueue_due_locked(connection, now, batch).await)
-            .await
+        let mut transaction = self.transaction().await?;
+        let queued = enqueue_due_locked(&mut transaction, now, batch).await?;
+        transaction.commit().await?;
+        Ok(queued)
     }
 
     async fn earliest_due(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
-        let mut connection = self.connection().await?;
-        Ok(diesel::sql_query(EARLIEST_DUE)
-            .get_result::<DueAt>(&mut connection)
+        let mut connection = self.unit().await?;
+        let due = diesel::sql_query(EARLIEST_DUE)
+            .get_result::<DueAt>(&mut *connection)
             .await
-            .optional()?
-            .map(|row| row.at))
+            .optional()?;
+        connection.commit().await?;
+        Ok(due.map(|row| row.at))
     }
 
     async fn claim_rows(
@@ -136,14 +137,15 @@ impl PgStore {
         lease_for: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<Vec<JobLease>, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let mut rows: Vec<JobRow> = diesel::sql_query(CLAIM)
             .bind::<Text, _>(worker_id)
             .bind::<Timestamptz, _>(now)
             .bind::<Timestamptz, _>(now + lease_for)
             .bind::<BigInt, _>(limit.max(0))
-            .load(&mut connection)
+            .load(&mut *connection)
             .await?;
+        connection.commit().await?;
         rows.sort_by_key(|row| (row.created_at, row.id));
         rows.into_iter().map(JobRow::into_lease).collect()
     }
@@ -155,17 +157,17 @@ impl PgStore {
         lease_for: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<Option<JobLease>, StorageError> {
-        let mut connection = self.connection().await?;
-        diesel::sql_query(CLAIM_ONE)
+        let mut connection = self.unit().await?;
+        let row = diesel::sql_query(CLAIM_ONE)
             .bind::<Text, _>(worker_id)
             .bind::<Timestamptz, _>(now)
             .bind::<Timestamptz, _>(now + lease_for)
             .bind::<diesel::sql_types::Uuid, _>(job_id)
-            .get_result::<JobRow>(&mut connection)
+            .get_result::<JobRow>(&mut *connection)
             .await
-            .optional()?
-            .map(JobRow::into_lease)
-            .transpose()
+            .optional()?;
+        connection.commit().await?;
+        row.map(JobRow::into_lease).transpose()
     }
 
     async fn heartbeat_row(
@@ -173,12 +175,13 @@ impl PgStore {
         lease: &JobLease,
         until: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let extended = diesel::update(jobs::table)
             .filter(fenced(lease))
             .set(jobs::lease_expires_at.eq(until))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
+        connection.commit().await?;
         Ok(extended == 1)
     }
 
@@ -187,12 +190,13 @@ impl PgStore {
         now: DateTime<Utc>,
         max_attempts: i32,
     ) -> Result<RescueReport, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let rows: Vec<JobRow> = diesel::sql_query(RESCUE)
             .bind::<Timestamptz, _>(now)
             .bind::<Integer, _>(max_attempts)
-            .load(&mut connection)
+            .load(&mut *connection)
             .await?;
+        connection.commit().await?;
         let mut report = RescueReport::default();
         for row in rows {
             if row.status == JobStatus::Failed.as_str() {
@@ -207,7 +211,7 @@ impl PgStore {
     }
 
     async fn release_row(&self, lease: &JobLease) -> Result<bool, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let no_worker: Option<&str> = None;
         let released = diesel::update(jobs::table)
             .filter(fenced(lease))
@@ -216,8 +220,9 @@ impl PgStore {
                 jobs::worker_id.eq(no_worker),
                 jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
             ))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
+        connection.commit().await?;
         Ok(released == 1)
     }
 }

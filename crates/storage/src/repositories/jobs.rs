@@ -29,7 +29,7 @@ impl PgStore {
         user: &UserId,
         now: DateTime<Utc>,
     ) -> Result<SyncJob, EnqueueError> {
-        let mut connection = self.connection().await.map_err(StoreError::from)?;
+        let mut connection = self.unit().await.map_err(StoreError::from)?;
         for _ in 0..ENQUEUE_ATTEMPTS {
             let inserted = diesel::insert_into(jobs::table)
                 .values((
@@ -41,24 +41,26 @@ impl PgStore {
                 ))
                 .on_conflict_do_nothing()
                 .returning(JobRow::as_returning())
-                .get_result(&mut connection)
+                .get_result(&mut *connection)
                 .await
                 .optional()
                 .map_err(StorageError::from)
                 .map_err(StoreError::from)?;
             if let Some(row) = inserted {
+                connection.commit().await.map_err(StoreError::from)?;
                 return Ok(row.into_domain().map_err(StoreError::from)?);
             }
             let active = jobs::table
                 .filter(jobs::user_id.eq(user.as_str()))
                 .filter(jobs::status.eq_any(ACTIVE_STATUSES))
                 .select(jobs::id)
-                .first::<Uuid>(&mut connection)
+                .first::<Uuid>(&mut *connection)
                 .await
                 .optional()
                 .map_err(StorageError::from)
                 .map_err(StoreError::from)?;
             if let Some(job_id) = active {
+                connection.commit().await.map_err(StoreError::from)?;
                 return Err(EnqueueError::AlreadyActive { job_id });
             }
         }
@@ -69,15 +71,15 @@ impl PgStore {
     }
 
     async fn find_job_row(&self, id: Uuid) -> Result<Option<SyncJob>, StorageError> {
-        let mut connection = self.connection().await?;
-        jobs::table
+        let mut connection = self.unit().await?;
+        let row = jobs::table
             .find(id)
             .select(JobRow::as_select())
-            .first(&mut connection)
+            .first(&mut *connection)
             .await
-            .optional()?
-            .map(JobRow::into_domain)
-            .transpose()
+            .optional()?;
+        connection.commit().await?;
+        row.map(JobRow::into_domain).transpose()
     }
 
     async fn list_job_rows(
@@ -101,8 +103,9 @@ impl PgStore {
                     .or(jobs::created_at.eq(created_at).and(jobs::id.lt(id))),
             );
         }
-        let mut connection = self.connection().await?;
-        let mut rows = query.load(&mut connection).await?;
+        let mut connection = self.unit().await?;
+        let mut rows = query.load(&mut *connection).await?;
+        connection.commit().await?;
         let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next_cursor = more

@@ -35,11 +35,11 @@ impl PgStore {
         let verifier = self
             .keys()
             .seal(&consent.pkce_verifier, &verifier_context(&consent.state))?;
-        let mut connection = self.connection().await?;
+        let mut connection = self.transaction().await?;
         // Consents nobody came back for are purged as new ones arrive (indexed by expiry).
         diesel::delete(pending::table)
             .filter(pending::expires_at.lt(diesel::dsl::now))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
         diesel::insert_into(pending::table)
             .values((
@@ -51,9 +51,9 @@ impl PgStore {
                 pending::return_to.eq(consent.return_to.as_deref()),
                 pending::expires_at.eq(consent.expires_at),
             ))
-            .execute(&mut connection)
+            .execute(&mut *connection)
             .await?;
-        Ok(())
+        connection.commit().await
     }
 
     async fn take_pending_row(
@@ -61,15 +61,16 @@ impl PgStore {
         state: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<PendingAuthorization>, StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         // Deleting is what makes a state single use: of two concurrent callbacks, one gets it.
-        let Some(row) = diesel::delete(pending::table)
+        let taken = diesel::delete(pending::table)
             .filter(pending::state.eq(state))
             .returning(PendingRow::as_returning())
-            .get_result(&mut connection)
+            .get_result(&mut *connection)
             .await
-            .optional()?
-        else {
+            .optional()?;
+        connection.commit().await?;
+        let Some(row) = taken else {
             return Ok(None);
         };
         if row.expires_at <= now {

@@ -123,8 +123,9 @@ impl PgStore {
                     .sql(")"),
             );
         }
-        let mut connection = self.connection().await?;
-        let mut rows = select.load(&mut connection).await?;
+        let mut connection = self.unit().await?;
+        let mut rows = select.load(&mut *connection).await?;
+        connection.commit().await?;
         let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = rows.len() > page_size;
         rows.truncate(page_size);

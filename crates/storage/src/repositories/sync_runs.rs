@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{CompletedRun, PageWrite, StoreError, SyncRunStore};
 use pulse_domain::{JobCounts, JobLease, JobStatus};
 
@@ -28,10 +28,10 @@ impl PgStore {
         lease: &JobLease,
         page: PageWrite<'_>,
     ) -> Result<JobCounts, StorageError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async |connection| apply_page_in(connection, lease, page).await)
-            .await
+        let mut transaction = self.transaction().await?;
+        let counts = apply_page_in(&mut transaction, lease, page).await?;
+        transaction.commit().await?;
+        Ok(counts)
     }
 
     async fn complete_run_rows(
@@ -40,10 +40,10 @@ impl PgStore {
         run: CompletedRun,
     ) -> Result<JobCounts, StorageError> {
         let keys = self.keys().clone();
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async |connection| complete_in(connection, &keys, lease, run).await)
-            .await
+        let mut transaction = self.transaction().await?;
+        let counts = complete_in(&mut transaction, &keys, lease, run).await?;
+        transaction.commit().await?;
+        Ok(counts)
     }
 
     async fn fail_run_rows(
@@ -53,7 +53,7 @@ impl PgStore {
         counts: JobCounts,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StorageError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.unit().await?;
         let no_worker: Option<&str> = None;
         let failed = match retry_at {
             Some(retry_at) => {
@@ -67,7 +67,7 @@ impl PgStore {
                         jobs::error.eq(message),
                         counts_changeset(&counts),
                     ))
-                    .execute(&mut connection)
+                    .execute(&mut *connection)
                     .await?
             }
             None => {
@@ -80,10 +80,11 @@ impl PgStore {
                         jobs::error.eq(message),
                         counts_changeset(&counts),
                     ))
-                    .execute(&mut connection)
+                    .execute(&mut *connection)
                     .await?
             }
         };
+        connection.commit().await?;
         if failed == 1 {
             Ok(())
         } else {

@@ -9,7 +9,7 @@ mod server;
 mod template;
 
 use diesel::ConnectionError;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
 pub use database_url::with_database;
 
@@ -37,6 +37,12 @@ pub enum TestDatabaseError {
     /// The shared setup of this process failed earlier (the first error is repeated).
     #[error("the test database server could not be prepared: {0}")]
     Setup(String),
+}
+
+impl From<crate::connection::ConnectError> for TestDatabaseError {
+    fn from(error: crate::connection::ConnectError) -> Self {
+        Self::Storage(StorageError::Connection(error))
+    }
 }
 
 impl From<diesel::result::Error> for TestDatabaseError {
@@ -70,7 +76,7 @@ impl TestDatabase {
         template: &str,
     ) -> Result<Self, TestDatabaseError> {
         let name = format!("pulse_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = AsyncPgConnection::establish(&shared.admin_url).await?;
+        let mut admin = crate::connection::establish(&shared.admin_url).await?;
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
@@ -129,7 +135,7 @@ impl TestDatabase {
 
     /// A connection of its own to this database.
     pub async fn connect(&self) -> AsyncPgConnection {
-        match AsyncPgConnection::establish(&self.url).await {
+        match crate::connection::establish(&self.url).await {
             Ok(connection) => connection,
             Err(error) => panic!("cannot connect to the test database: {error}"),
         }

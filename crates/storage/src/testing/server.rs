@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::SimpleAsyncConnection;
 
 use crate::local_cluster::LocalCluster;
 use crate::testing::{TestDatabaseError, template, with_database};
@@ -122,7 +122,7 @@ pub(super) fn drop_database(admin_url: &str, name: &str) {
         return;
     };
     runtime.block_on(async {
-        let Ok(mut admin) = AsyncPgConnection::establish(admin_url).await else {
+        let Ok(mut admin) = crate::connection::establish(admin_url).await else {
             return;
         };
         let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");

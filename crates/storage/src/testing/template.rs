@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use diesel::QueryableByName;
 use diesel::sql_types::Text;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::error::StorageError;
 use crate::migrations::run_migrations;
@@ -38,7 +38,7 @@ pub(super) async fn ensure(
     url_for: impl Fn(&str) -> String,
 ) -> Result<String, TestDatabaseError> {
     let template = template_name();
-    let mut admin = AsyncPgConnection::establish(admin_url).await?;
+    let mut admin = crate::connection::establish(admin_url).await?;
     execute(
         &mut admin,
         &format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"),

@@ -16,6 +16,7 @@ async fn an_unreachable_database_is_unavailable() {
         max_size: 1,
         wait_timeout: Duration::from_secs(2),
         connect_timeout: Duration::from_secs(2),
+        ..PoolSettings::default()
     };
     let store = PgStore::connect(
         "postgres://postgres@127.0.0.1:1/nowhere",
