@@ -36,7 +36,7 @@ async fn every_statement(client: &Client, table: &str) -> [String; 5] {
     ]
 }
 
-/// Asserts that every pulse-sync table is listed and has at least one row.
+/// Asserts that `tables` include every pulse-sync table and that each of them holds a row.
 async fn assert_every_table_has_rows(supabase: &SupabaseDatabase, tables: &[String]) {
     for table in PULSE_TABLES {
         assert!(
