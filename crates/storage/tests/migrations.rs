@@ -52,8 +52,8 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        7,
-        "six tables, then the grid slot column"
+        8,
+        "six tables, the grid slot column, then the lock-down"
     );
     assert_eq!(table_names(&database).await, TABLES);
 
