@@ -9,6 +9,7 @@ pub mod cli;
 pub mod deployment;
 pub mod expected;
 pub mod logs;
+pub mod pgbouncer;
 pub mod process;
 pub mod raw_http;
 pub mod secrets;

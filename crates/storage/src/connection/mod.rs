@@ -12,7 +12,7 @@ mod url;
 
 use diesel::ConnectionError;
 use diesel::connection::CacheSize;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use tokio_postgres::config::{Host, SslMode as WireSslMode};
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, Connection, Socket};
@@ -156,16 +156,40 @@ impl DatabaseUrl {
         &self,
         session: &SessionSettings,
     ) -> Result<AsyncPgConnection, ConnectError> {
-        let (client, connection) = self.connect(session).await?;
+        let (client, mut connection) = self.connect(session).await?;
+        let server_error = |detail: String| ConnectError::Server {
+            host: self.host.clone(),
+            mode: self.tls.mode,
+            detail,
+        };
+        let pooled = session.pooler == PoolerMode::Transaction;
+        if pooled {
+            // diesel-async prepares (and caches) its two setup statements as named statements
+            // outside any transaction. Behind a transaction pooler they run inside this one, so
+            // they stay on one server connection, and leave nothing there once it commits.
+            // The connection is not driven by a task yet: drive it here until BEGIN is done.
+            tokio::select! {
+                begun = client.batch_execute("BEGIN") => {
+                    begun.map_err(|error| server_error(error.to_string()))?;
+                }
+                ended = &mut connection => {
+                    let detail = match ended {
+                        Ok(()) => "the server closed the connection".to_owned(),
+                        Err(error) => error.to_string(),
+                    };
+                    return Err(server_error(detail));
+                }
+            }
+        }
         let mut connection = AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
-            .map_err(|error| ConnectError::Server {
-                host: self.host.clone(),
-                mode: self.tls.mode,
-                detail: error.to_string(),
-            })?;
-        if session.pooler == PoolerMode::Transaction {
+            .map_err(|error| server_error(error.to_string()))?;
+        if pooled {
             connection.set_prepared_statement_cache_size(CacheSize::Disabled);
+            connection
+                .batch_execute("DEALLOCATE ALL; COMMIT")
+                .await
+                .map_err(|error| server_error(error.to_string()))?;
         }
         Ok(connection)
     }
