@@ -7,6 +7,8 @@ use pulse_google::env as google;
 pub const DATABASE_URL: &str = "DATABASE_URL";
 /// Where the local cluster (and its encryption key) lives when `DATABASE_URL` is absent.
 pub const PULSE_DATA_DIR: &str = "PULSE_DATA_DIR";
+/// Directories searched for PostgreSQL's server programs instead of the usual places.
+pub const PULSE_PG_BIN_DIRS: &str = pulse_storage::local_cluster::PG_BIN_DIRS_VAR;
 /// The address the HTTP server listens on.
 pub const PULSE_BIND: &str = "PULSE_BIND";
 /// The server's own origin, for OAuth redirects and the demo's link.
@@ -49,6 +51,7 @@ pub const PULSE_LOG_FORMAT: &str = "PULSE_LOG_FORMAT";
 pub const VARIABLES: &[&str] = &[
     DATABASE_URL,
     PULSE_DATA_DIR,
+    PULSE_PG_BIN_DIRS,
     PULSE_BIND,
     PULSE_PUBLIC_URL,
     PULSE_ENCRYPTION_KEY,
