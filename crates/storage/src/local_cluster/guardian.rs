@@ -27,8 +27,8 @@ const LEFT_RUNNING_EXIT_CODE: i32 = 10;
 
 /// The guardian's script (arguments: flock, users file, control file, stop command...): take the
 /// shared users lock and report it; wait for the owner to go; then, under the control lock, stop
-/// the server if this was its last user. Terminal hang-ups and Ctrl-C are ignored so the server is
-/// still stopped after them.
+/// the server if this was its last user, else exit with [`LEFT_RUNNING_EXIT_CODE`]. Terminal
+/// hang-ups and Ctrl-C are ignored so the server is still stopped after them.
 const SCRIPT: &str = r#"trap '' HUP INT
 flock=$1 users=$2 control=$3
 shift 3
