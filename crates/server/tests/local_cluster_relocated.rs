@@ -250,11 +250,13 @@ async fn a_stale_pointer_gives_a_fresh_cluster() {
 #[test]
 fn without_the_server_programs_commands_fail_at_once_with_one_message() {
     let empty = temp_dir("no-programs");
+    let data_dir = temp_dir("no-programs-data");
     let install = InstallHint::for_this_machine().to_string();
     for args in [&["demo"][..], &["status"], &["api-key", "list"], &["serve"]] {
         let mut command = pulse_sync(args);
         command
             .env("PULSE_PG_BIN_DIRS", &empty)
+            .env("PULSE_DATA_DIR", &data_dir)
             .env("PULSE_BIND", "127.0.0.1:0")
             .env("GOOGLE_CLIENT_ID", "id")
             .env("GOOGLE_CLIENT_SECRET", "secret");
@@ -277,4 +279,5 @@ fn without_the_server_programs_commands_fail_at_once_with_one_message() {
         assert!(message.contains("DATABASE_URL"), "{message}");
     }
     std::fs::remove_dir_all(&empty).ok();
+    std::fs::remove_dir_all(&data_dir).ok();
 }
