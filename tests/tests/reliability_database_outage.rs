@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pulse_google::fake::{FakeOptions, Fault, generated_account};
-use pulse_storage::local_cluster::LocalCluster;
+use pulse_storage::local_cluster::{LocalCluster, StopOutcome};
 use pulse_tests::cli::{create_api_key, run};
 use pulse_tests::{
     API, ApiClient, Deployment, ServerProcess, eventually_within, is_documented_error,
@@ -41,11 +41,12 @@ async fn start_cluster(dir: &Path) -> LocalCluster {
         .unwrap_or_else(|error| panic!("the throwaway PostgreSQL did not start: {error}"))
 }
 
-async fn stop_cluster(mut cluster: LocalCluster) {
-    tokio::task::spawn_blocking(move || cluster.stop())
+async fn stop_cluster(cluster: LocalCluster) {
+    let outcome = tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .expect("the stop does not panic")
         .unwrap_or_else(|error| panic!("the throwaway PostgreSQL did not stop: {error}"));
+    assert_eq!(outcome, StopOutcome::Stopped, "this test is its only user");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

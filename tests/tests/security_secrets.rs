@@ -3,7 +3,8 @@
 //! mistyped key; then its logs, every API answer and every database row are scanned for each
 //! refresh, access and sync token and PKCE verifier the fake Google issued or received, for the
 //! authorization codes (logs and rows), for every API key and for the encryption key: none may
-//! appear (the demo's own key only on the one stdout line that hands it to the user). The refresh
+//! appear (the demo's own key only on the two stdout lines that hand it to the user: the settings
+//! page and the suggested curl). The refresh
 //! token is stored only sealed; a wrong `PULSE_ENCRYPTION_KEY` is a clear error.
 
 use std::time::Duration;
@@ -181,16 +182,22 @@ async fn a_trace_level_demo_run_shows_no_token_verifier_or_key() {
         .add("a mistyped API key", &mistyped)
         .add("PULSE_ENCRYPTION_KEY", &encryption_key);
     let logs = demo.logs().lines();
+    let hands_out_the_key = |line: &str| {
+        line.starts_with("[out] Settings page: ") || line.starts_with("[out]   curl -H ")
+    };
     let handed_out: Vec<&String> = logs.iter().filter(|l| l.contains(&demo_key)).collect();
     assert_eq!(
         handed_out.len(),
-        1,
-        "the demo's key is printed once, on the settings page line"
+        2,
+        "the demo's key is printed twice, on the settings page and the curl lines: {handed_out:?}"
     );
-    assert!(handed_out[0].starts_with("[out] Settings page: "));
+    assert!(
+        handed_out.iter().all(|line| hands_out_the_key(line)),
+        "{handed_out:?}"
+    );
     let scanned: Vec<&String> = logs
         .iter()
-        .filter(|line| !line.starts_with("[out] Settings page: "))
+        .filter(|line| !hands_out_the_key(line))
         .collect();
     assert!(
         scanned.len() > 1_000,

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use pulse_bench::{BenchArgs, BenchError};
-use pulse_storage::local_cluster::LocalCluster;
+use pulse_storage::local_cluster::{LocalCluster, StopOutcome};
 use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main(flavor = "current_thread")]
@@ -14,7 +14,7 @@ async fn main() -> Result<(), BenchError> {
     let args = BenchArgs::from_env()?;
     let data_dir = PathBuf::from(args.required("data-dir")?);
     let start_dir = data_dir.clone();
-    let mut cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&start_dir))
+    let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&start_dir))
         .await
         .map_err(|error| BenchError::Invalid(format!("the start task failed: {error}")))??;
     let mut stdout = std::io::stdout();
@@ -27,9 +27,15 @@ async fn main() -> Result<(), BenchError> {
         _ = terminate.recv() => {}
         _ = interrupt.recv() => {}
     }
-    tokio::task::spawn_blocking(move || cluster.stop())
+    let outcome = tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .map_err(|error| BenchError::Invalid(format!("the stop task failed: {error}")))??;
-    eprintln!("stopped the local PostgreSQL in {}", data_dir.display());
+    match outcome {
+        StopOutcome::Stopped => eprintln!("stopped the local PostgreSQL in {}", data_dir.display()),
+        StopOutcome::LeftRunning => eprintln!(
+            "left the local PostgreSQL in {} running for the other processes using it",
+            data_dir.display()
+        ),
+    }
     Ok(())
 }

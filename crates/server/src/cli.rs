@@ -1,5 +1,6 @@
 //! The command line of `pulse-sync`: its subcommands, the options every command shares, and the
-//! exit status (0 success, 2 invalid configuration, 1 any other failure, 130 interrupted).
+//! exit status (0 success, 2 invalid configuration, 3 PostgreSQL's server programs missing for the
+//! local PostgreSQL, 1 any other failure, 130 interrupted).
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
-//! The database a command runs against: `DATABASE_URL`, or the local PostgreSQL that pulse-sync
-//! starts itself under `PULSE_DATA_DIR` (kept between runs, stopped when the command ends).
+//! The database a command runs against: `DATABASE_URL`, or the local PostgreSQL of
+//! `PULSE_DATA_DIR` (kept between runs), which pulse-sync starts itself or joins when another
+//! command already runs it, and which stops when the last command using it ends.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -118,15 +119,14 @@ impl Database {
         PgStore::connect(&self.url, settings, keys)
     }
 
-    /// Stops the local cluster, if pulse-sync started one (dropping does the same, blocking).
+    /// Ends this process's use of the local cluster, if it uses one: the server stops unless
+    /// other processes still use it (dropping does the same, blocking).
     pub async fn close(mut self) {
-        if let Some(mut cluster) = self.local.take() {
-            let data_dir = self.data_dir.clone();
+        if let Some(cluster) = self.local.take() {
+            // The cluster logs whether it stopped the server or left it to other processes.
             let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await;
             match stopped {
-                Ok(Ok(())) => {
-                    tracing::info!(data_dir = %data_dir.display(), "local PostgreSQL stopped");
-                }
+                Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "could not stop the local PostgreSQL");
                 }

@@ -1,5 +1,6 @@
-//! `CliError`: why a command failed, and the exit status it ends with (2 for configuration, 1 for
-//! everything else). Messages never carry a secret.
+//! `CliError`: why a command failed, and the exit status it ends with (2 for configuration, 3 when
+//! the local PostgreSQL is needed but its server programs are not installed, 130 when interrupted,
+//! 1 for everything else). Messages never carry a secret.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +11,9 @@ use pulse_storage::local_cluster::LocalClusterError;
 
 use crate::settings::SettingsError;
 use crate::settings::variables::PULSE_BIND;
+
+/// The exit status when the local PostgreSQL is needed and its server programs are missing.
+pub const NO_SERVER_PROGRAMS_EXIT_CODE: u8 = 3;
 
 /// A command's failure.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +97,9 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Settings(_) | Self::KeyFile { .. } => 2,
+            Self::LocalCluster(LocalClusterError::ServerProgramsNotFound { .. }) => {
+                NO_SERVER_PROGRAMS_EXIT_CODE
+            }
             Self::Interrupted => 130,
             _ => 1,
         }

@@ -9,7 +9,7 @@ use clap::CommandFactory;
 use pulse_google::GoogleConfig;
 use pulse_server::cli::Cli;
 use pulse_server::settings::VARIABLES;
-use pulse_server::settings::variables::RUST_LOG;
+use pulse_server::settings::variables::{PULSE_PG_BIN_DIRS, RUST_LOG};
 
 const DOC: &str = include_str!("../../../docs/configuration.md");
 
@@ -94,6 +94,8 @@ fn the_code_reads_exactly_the_listed_variables() {
     command_line_variables(&Cli::command(), &mut read);
     read.extend(google_variables());
     read.insert(RUST_LOG.to_owned());
+    // Read by the storage crate's local cluster, not through a flag.
+    read.insert(PULSE_PG_BIN_DIRS.to_owned());
     let listed = variables();
     let unlisted: Vec<&String> = read.difference(&listed).collect();
     let unread: Vec<&String> = listed.difference(&read).collect();

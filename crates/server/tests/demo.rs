@@ -49,7 +49,25 @@ async fn the_demo_prints_a_working_page_syncs_the_seed_account_and_stops_cleanly
         .expect("a key in the fragment");
     assert!(params.contains(&("workspace", "demo")), "{fragment}");
     assert!(google.starts_with("http://127.0.0.1:"), "{google}");
-    assert_eq!(demo.stdout().lines().count(), 2, "exactly the two lines");
+    let printed: Vec<String> = demo.stdout().lines().map(str::to_owned).collect();
+    assert_eq!(
+        printed.len(),
+        5,
+        "the page, what to try next, the fake: {printed:?}"
+    );
+    assert!(printed[0].starts_with("Settings page: "), "{printed:?}");
+    assert!(printed[1].starts_with("Try next"), "{printed:?}");
+    assert!(
+        printed[2].ends_with("-- status --workspace demo   # with the same DATABASE_URL"),
+        "{printed:?}"
+    );
+    assert!(
+        printed[3].starts_with(&format!(
+            "  curl -H \"Authorization: Bearer {key}\" \"{base}/api/"
+        )),
+        "{printed:?}"
+    );
+    assert!(printed[4].starts_with("Fake Google: "), "{printed:?}");
 
     let client = http();
     let index = client.get(format!("{base}/")).send().await.unwrap();

@@ -1,28 +1,38 @@
 //! A throwaway PostgreSQL that the project starts itself from the machine's server programs, for
 //! tests and local runs when no `DATABASE_URL` is given.
 //!
-//! [`LocalCluster::start`] finds `initdb`, `pg_ctl` and `postgres` (on PATH, then through
-//! `pg_config --bindir`, then in the newest `/usr/lib/postgresql/*/bin`), creates a cluster in
-//! `<data_dir>/pgdata` on first use (trust authentication, user `postgres`, UTF8) and keeps it
-//! between runs, and starts it listening only on a Unix socket, in a directory only the server's
-//! account can enter: `<data_dir>/socket`, or `/tmp/pulse-pg-<hash>` when that path would be too
-//! long for a socket. The server's log is `<data_dir>/postgres.log`. As root, the server runs as the
-//! system user `postgres`, since PostgreSQL refuses to run as root.
+//! [`LocalCluster::start`] finds `initdb`, `pg_ctl` and `postgres` (in the directories of
+//! `PULSE_PG_BIN_DIRS` when set; else on PATH, then through `pg_config --bindir`, then in the
+//! newest `/usr/lib/postgresql/*/bin`), creates a cluster on first use (trust authentication, user
+//! `postgres`, UTF8) and keeps it between runs, and starts it listening only on a Unix socket, in a
+//! directory only the server's account can enter. As root, the server runs as the system user
+//! `postgres`, since PostgreSQL refuses to run as root.
 //!
-//! A data directory serves one owner at a time: it is locked (a kernel `flock` on
-//! `<data_dir>/cluster.lock`, held by a small guardian process) from `start` until its server is
-//! stopped. A second `start` on the same directory waits up to 30 seconds for the first owner to
-//! finish, then fails with [`LocalClusterError::InUse`]; it never touches a running cluster's
-//! files. Within a process, share one `LocalCluster` (for example in a `OnceLock`); give processes
-//! that run at the same time their own directories.
+//! The cluster's files (`pgdata`, `postgres.log`, `socket`) live in the data directory, or, when
+//! the server's user cannot reach it (root's clone under `/root`), in a directory of that user's
+//! own under `/var/tmp` named from the data directory's path, which the data directory's
+//! `cluster.location` points to (see `home`). The socket moves to `/tmp/pulse-pg-<hash>` when its
+//! path would be too long.
 //!
-//! The server is stopped by [`LocalCluster::stop`] and on drop, and also when the owning process
-//! ends without dropping it (a `static`) or is killed: the guardian notices and stops it.
+//! Many processes may use one data directory at once: the first to start runs the server, the
+//! others join it at once, and the server keeps running until the last of them is done. Each
+//! process holds a shared kernel `flock` on `cluster.users` (through a small guardian process,
+//! which also stops the server when its owner is killed, if nobody else uses it); starting and
+//! stopping happen under an exclusive `flock` on `<data_dir>/cluster.control`. A killed process
+//! never leaves a stale lock behind.
+//!
+//! [`LocalCluster::stop`] (and dropping) ends this process's use; the server stops with the last
+//! user, also when that one ends without dropping it (a `static`) or is killed.
 
 mod account;
 mod binaries;
 mod error;
 mod guardian;
+mod home;
+mod install_hint;
+mod locks;
+mod orphans;
+mod pointer;
 mod programs;
 mod server;
 mod socket_dir;
@@ -33,43 +43,66 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use account::{SERVER_USER, ServerAccount};
+pub use binaries::PG_BIN_DIRS_VAR;
 use binaries::ServerBinaries;
 pub use error::LocalClusterError;
 use guardian::Guardian;
+pub use guardian::StopOutcome;
+pub use install_hint::InstallHint;
+use locks::{CONTROL_FILE, ControlLock};
 use server::{PORT, Server};
 
-/// How long `start` waits for another process to finish with the data directory.
-const LOCK_WAIT: Duration = Duration::from_secs(30);
+/// How long `start` waits for another process's start or stop of the same cluster to finish.
+const CONTROL_WAIT: Duration = Duration::from_secs(300);
 
-/// A PostgreSQL server started by this process in a data directory it owns; stopped on drop.
+/// This process's use of a PostgreSQL server under a data directory; ended on drop.
 #[derive(Debug)]
 pub struct LocalCluster {
     data_dir: PathBuf,
+    home: PathBuf,
     server: Server,
     guardian: Option<Guardian>,
 }
 
 impl LocalCluster {
-    /// Starts (initdb on first use) a PostgreSQL server owned by this process under `data_dir`; blocking.
+    /// Starts (initdb on first use) the PostgreSQL server of `data_dir`, or joins it when another
+    /// process runs it already; blocking.
     pub fn start(data_dir: &Path) -> Result<LocalCluster, LocalClusterError> {
-        Self::start_waiting(data_dir, LOCK_WAIT)
-    }
-
-    /// Like [`LocalCluster::start`], waiting up to `lock_wait` for a busy data directory.
-    fn start_waiting(data_dir: &Path, lock_wait: Duration) -> Result<Self, LocalClusterError> {
         let binaries = ServerBinaries::locate()?;
         let account = ServerAccount::for_this_process()?;
-        let data_dir = prepare_data_dir(data_dir, &account)?;
-        let socket_dir = socket_dir::choose(&data_dir);
-        let server = Server::new(binaries, account.clone(), &data_dir, socket_dir);
-        let guardian = lock(&data_dir, lock_wait, &server)?;
-        // From here on, an early return drops the guardian, which stops whatever was started.
-        socket_dir::prepare(server.socket_dir(), &account)?;
-        server.clear_leftovers()?;
-        server.init_if_needed()?;
-        server.start()?;
+        let data_dir = prepare_data_dir(data_dir)?;
+        let control = ControlLock::take(&data_dir, CONTROL_WAIT)?;
+        let home = home::locate(&data_dir, &account, &binaries)?;
+        let server = Server::new(
+            binaries.clone(),
+            account.clone(),
+            &home,
+            socket_dir::choose(&home),
+        );
+        let joining = locks::has_users(&home)? && server.is_running();
+        let guardian = Guardian::acquire(
+            &locks::users_file(&home),
+            &data_dir.join(CONTROL_FILE),
+            &server.stop_argv(),
+        )?;
+        let started = if joining {
+            tracing::info!(cluster = %home.display(), "joining the local PostgreSQL another process runs");
+            Ok(())
+        } else {
+            start_server(&server, &account)
+        };
+        // The guardian takes the control lock when it lets go: release it first.
+        drop(control);
+        if let Err(error) = started {
+            drop(guardian);
+            return Err(error);
+        }
+        if home != data_dir {
+            sweep_orphans(&home, &account, &binaries);
+        }
         Ok(Self {
             data_dir,
+            home,
             server,
             guardian: Some(guardian),
         })
@@ -84,35 +117,59 @@ impl LocalCluster {
         )
     }
 
-    /// Stops the server (also done on Drop).
-    pub fn stop(&mut self) -> Result<(), LocalClusterError> {
-        let Some(guardian) = self.guardian.take() else {
-            return Ok(());
-        };
-        let stopped = self.server.stop();
+    /// Where the cluster's files live: the data directory, or the directory it was relocated to.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Ends this process's use of the cluster; stops the server unless other processes use it.
+    pub fn stop(mut self) -> Result<StopOutcome, LocalClusterError> {
+        self.release().unwrap_or(Ok(StopOutcome::LeftRunning))
+    }
+
+    /// Lets the guardian go (once), and cleans up after a stop.
+    fn release(&mut self) -> Option<Result<StopOutcome, LocalClusterError>> {
+        let guardian = self.guardian.take()?;
+        let outcome = guardian.release();
+        match &outcome {
+            Ok(StopOutcome::Stopped) => {
+                tracing::info!(data_dir = %self.data_dir.display(), "local PostgreSQL stopped");
+                self.remove_outside_socket_dir();
+            }
+            Ok(StopOutcome::LeftRunning) => tracing::info!(
+                data_dir = %self.data_dir.display(),
+                "local PostgreSQL left running for the other processes using it"
+            ),
+            Err(_) => {}
+        }
+        Some(outcome)
+    }
+
+    /// Removes a socket directory of our making under /tmp, unless someone uses the cluster again.
+    fn remove_outside_socket_dir(&self) {
         let socket_dir = self.server.socket_dir();
-        if stopped.is_ok() && !socket_dir.starts_with(&self.data_dir) {
-            // A directory under /tmp of our own making: leave nothing behind there.
+        if socket_dir.starts_with(&self.home) {
+            return;
+        }
+        let Ok(Some(_control)) = ControlLock::try_take(&self.data_dir) else {
+            return;
+        };
+        if matches!(locks::has_users(&self.home), Ok(false)) {
             let _ = std::fs::remove_dir_all(socket_dir);
         }
-        guardian.release();
-        stopped
     }
 }
 
 impl Drop for LocalCluster {
     fn drop(&mut self) {
-        if let Err(error) = self.stop() {
+        if let Some(Err(error)) = self.release() {
             tracing::warn!(%error, data_dir = %self.data_dir.display(), "could not stop the local PostgreSQL");
         }
     }
 }
 
-/// Creates `data_dir`, hands it to the server's account, and returns its absolute path.
-fn prepare_data_dir(
-    data_dir: &Path,
-    account: &ServerAccount,
-) -> Result<PathBuf, LocalClusterError> {
+/// Creates `data_dir` and returns its canonical path.
+fn prepare_data_dir(data_dir: &Path) -> Result<PathBuf, LocalClusterError> {
     std::fs::create_dir_all(data_dir)
         .map_err(LocalClusterError::io("create the data directory", data_dir))?;
     let data_dir = data_dir.canonicalize().map_err(LocalClusterError::io(
@@ -127,31 +184,23 @@ fn prepare_data_dir(
     if unsupported {
         return Err(LocalClusterError::UnsupportedPath { path: data_dir });
     }
-    account.take_ownership(&data_dir)?;
-    account.ensure_writable(&data_dir)?;
     Ok(data_dir)
 }
 
-/// Takes the data directory's lock, waiting up to `wait` if another process holds it.
-fn lock(data_dir: &Path, wait: Duration, server: &Server) -> Result<Guardian, LocalClusterError> {
-    let lock_file = data_dir.join("cluster.lock");
-    let stop_argv = server.stop_argv();
-    if let Some(guardian) = Guardian::acquire(&lock_file, Duration::ZERO, &stop_argv)? {
-        return Ok(guardian);
+/// Brings the server up: its socket directory, what a killed run left, initdb on first use.
+fn start_server(server: &Server, account: &ServerAccount) -> Result<(), LocalClusterError> {
+    socket_dir::prepare(server.socket_dir(), account)?;
+    server.clear_leftovers()?;
+    server.init_if_needed()?;
+    server.start()
+}
+
+/// Removes the relocated clusters of deleted data directories (best effort: a failure is logged).
+fn sweep_orphans(keep: &Path, account: &ServerAccount, binaries: &ServerBinaries) {
+    let base = home::relocation_base();
+    if let Err(error) = orphans::sweep(&base, keep, account, binaries) {
+        tracing::warn!(%error, base = %base.display(), "could not remove abandoned local clusters");
     }
-    if !wait.is_zero() {
-        tracing::info!(
-            data_dir = %data_dir.display(),
-            "another process is using this local PostgreSQL; waiting up to {} s for it to finish",
-            wait.as_secs()
-        );
-        if let Some(guardian) = Guardian::acquire(&lock_file, wait, &stop_argv)? {
-            return Ok(guardian);
-        }
-    }
-    Err(LocalClusterError::InUse {
-        path: data_dir.to_path_buf(),
-    })
 }
 
 /// `text` with every byte outside the URL-unreserved set written as `%XX`.

@@ -3,9 +3,12 @@
 //! larger one, connects the workspaces `demo` and `demo-large` to them, creates a key for `demo`,
 //! queues a first sync, serves the settings page and runs the scheduler until Ctrl-C or SIGTERM.
 //!
-//! Its standard output is a contract (tests read it): exactly the lines
-//! `Settings page: http://HOST:PORT/#key=<key>&workspace=demo` and
-//! `Fake Google: http://127.0.0.1:PORT`.
+//! Its standard output is a contract (tests read it): the line
+//! `Settings page: http://HOST:PORT/#key=<key>&workspace=demo`, then the commands to try next beside
+//! the running demo (an introduction and two indented lines: `pulse-sync status` as a `cargo run`,
+//! and a curl of the demo workspace's settings), then `Fake Google: http://127.0.0.1:PORT`.
+
+mod next_steps;
 
 use std::io::Write;
 use std::time::Duration;
@@ -35,6 +38,7 @@ use crate::services::{
 use crate::settings::args::boolish;
 use crate::settings::variables::PULSE_DEMO_SKIP_INITIAL_SYNC;
 use crate::settings::{DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs};
+use next_steps::DemoDatabase;
 
 /// The workspace the printed settings page opens, connected to the seed's account.
 pub const DEMO_WORKSPACE: &str = "demo";
@@ -111,7 +115,12 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
         let server = http::start(bound, state, grace)?;
         log_listening(address, &public_url);
         log_scheduler(&store, &scheduler).await;
-        announce(&public_url, &key, fake.base_url())?;
+        let demo_database = if database.is_local() {
+            DemoDatabase::Local(database.data_dir())
+        } else {
+            DemoDatabase::Url
+        };
+        announce(&public_url, &key, fake.base_url(), demo_database)?;
         services::run(Some(server), Some(scheduler), shutdown).await
     }
     .await;
@@ -212,13 +221,25 @@ async fn queue_first_sync(store: &PgStore) -> Result<(), CliError> {
     }
 }
 
-/// Prints the two lines of the contract on standard output (flushed), and logs them without the
-/// key.
-fn announce(public_url: &Url, key: &str, fake_google: &str) -> Result<(), CliError> {
+/// Prints the lines of the contract on standard output (flushed), and logs the page and the fake
+/// without the key.
+fn announce(
+    public_url: &Url,
+    key: &str,
+    fake_google: &str,
+    database: DemoDatabase<'_>,
+) -> Result<(), CliError> {
     let page = settings_page_url(public_url, key);
+    let mut printed = vec![
+        format!("Settings page: {page}"),
+        next_steps::INTRODUCTION.to_owned(),
+    ];
+    printed.extend(next_steps::lines(public_url, key, DEMO_WORKSPACE, database));
+    printed.push(format!("Fake Google: {fake_google}"));
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "Settings page: {page}")
-        .and_then(|()| writeln!(stdout, "Fake Google: {fake_google}"))
+    printed
+        .iter()
+        .try_for_each(|line| writeln!(stdout, "{line}"))
         .and_then(|()| stdout.flush())
         .map_err(CliError::Output)?;
     let shown = settings_page_url(public_url, "[redacted]");

@@ -7,6 +7,8 @@ use pulse_google::env as google;
 pub const DATABASE_URL: &str = "DATABASE_URL";
 /// Where the local cluster (and its encryption key) lives when `DATABASE_URL` is absent.
 pub const PULSE_DATA_DIR: &str = "PULSE_DATA_DIR";
+/// Directories searched for PostgreSQL's server programs instead of the usual places.
+pub const PULSE_PG_BIN_DIRS: &str = pulse_storage::local_cluster::PG_BIN_DIRS_VAR;
 /// `none` (direct or session pooler) or `transaction` (a transaction pooler in front).
 pub const PULSE_DATABASE_POOLER: &str = "PULSE_DATABASE_POOLER";
 /// `statement_timeout` of every session, in seconds (0: none).
@@ -63,6 +65,7 @@ pub const PULSE_LOG_FORMAT: &str = "PULSE_LOG_FORMAT";
 pub const VARIABLES: &[&str] = &[
     DATABASE_URL,
     PULSE_DATA_DIR,
+    PULSE_PG_BIN_DIRS,
     PULSE_DATABASE_POOLER,
     PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS,
     PULSE_DATABASE_LOCK_TIMEOUT_SECONDS,

@@ -162,6 +162,12 @@ impl Running {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// Sends SIGKILL and reaps the process.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the child");
+        self.child.wait().expect("reap the child");
+    }
+
     /// Waits for the process to exit and returns its status.
     pub async fn exit_status(&mut self) -> ExitStatus {
         let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -288,6 +294,64 @@ impl World {
             .expect("the connection is stored");
         user
     }
+}
+
+/// A fresh directory closed to every other user (mode 0700), as `/root` is.
+pub fn closed_temp_dir(name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir(name);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod 700");
+    dir
+}
+
+/// Where the local cluster of `data_dir` keeps its files: the directory its `cluster.location`
+/// names when it was relocated, else the data directory itself.
+pub fn cluster_home(data_dir: &std::path::Path) -> PathBuf {
+    std::fs::read_to_string(data_dir.join("cluster.location"))
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("cluster=").map(PathBuf::from))
+        })
+        .unwrap_or_else(|| data_dir.to_path_buf())
+}
+
+/// Removes a data directory and, when it was relocated, its cluster's directory.
+pub fn remove_data_dir(data_dir: &std::path::Path) {
+    let home = cluster_home(data_dir);
+    std::fs::remove_dir_all(&home).ok();
+    std::fs::remove_dir_all(data_dir).ok();
+}
+
+/// Whether this process runs as root (the local cluster then runs as `postgres`).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().nth(1))
+                .map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
+}
+
+/// The processes whose command line names `path` (a cluster's pgdata: its postgres processes).
+pub fn processes_naming(path: &std::path::Path) -> Vec<u32> {
+    let wanted = path.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+                .is_ok_and(|cmdline| cmdline.contains(&wanted))
+        })
+        .collect()
 }
 
 /// An HTTP client for the child's API.

@@ -133,6 +133,18 @@ impl ServerAccount {
         .map(drop)
     }
 
+    /// Whether the server's account can enter `dir` (and so every directory above it).
+    pub(super) fn can_enter(&self, dir: &Path) -> bool {
+        if !self.is_switched() {
+            return true;
+        }
+        let args = [OsStr::new("-x"), dir.as_os_str()];
+        self.command(Path::new("test"), &args)
+            .current_dir("/")
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
     /// Fails unless the server's account can enter and write to `dir`.
     pub(super) fn ensure_writable(&self, dir: &Path) -> Result<(), LocalClusterError> {
         if !self.is_switched() {

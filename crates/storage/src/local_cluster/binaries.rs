@@ -1,10 +1,16 @@
-//! Finding the PostgreSQL server programs (`initdb`, `pg_ctl`, `postgres`) on this machine.
+//! Finding the PostgreSQL server programs (`initdb`, `pg_ctl`, `postgres`) on this machine: in the
+//! directories of `PULSE_PG_BIN_DIRS` when it is set, else on PATH, through `pg_config --bindir`
+//! and in `/usr/lib/postgresql/*/bin`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::LocalClusterError;
+use super::install_hint::InstallHint;
 use super::programs::{is_executable, path_dirs};
+
+/// Colon-separated directories searched for the server programs instead of the usual places.
+pub const PG_BIN_DIRS_VAR: &str = "PULSE_PG_BIN_DIRS";
 
 /// The programs a directory must hold to run a cluster.
 const SERVER_PROGRAMS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
@@ -19,13 +25,27 @@ pub(super) struct ServerBinaries {
 }
 
 impl ServerBinaries {
-    /// Looks on PATH, then in `pg_config --bindir`, then in the newest `/usr/lib/postgresql/*/bin`.
+    /// Looks in `PULSE_PG_BIN_DIRS` when set; else on PATH, then in `pg_config --bindir`, then in
+    /// the newest `/usr/lib/postgresql/*/bin`.
     pub(super) fn locate() -> Result<Self, LocalClusterError> {
-        let candidates = path_dirs()
-            .into_iter()
-            .chain(pg_config_bindir())
-            .chain(versioned_bin_dirs(Path::new(VERSIONED_ROOT)));
-        Self::first_complete(candidates).ok_or(LocalClusterError::ServerProgramsNotFound)
+        let (candidates, searched) = match std::env::var_os(PG_BIN_DIRS_VAR) {
+            Some(dirs) => (
+                std::env::split_paths(&dirs).collect::<Vec<_>>(),
+                format!("in {PG_BIN_DIRS_VAR} ({})", dirs.to_string_lossy()),
+            ),
+            None => (
+                path_dirs()
+                    .into_iter()
+                    .chain(pg_config_bindir())
+                    .chain(versioned_bin_dirs(Path::new(VERSIONED_ROOT)))
+                    .collect(),
+                "on PATH, through `pg_config --bindir`, or in /usr/lib/postgresql/*/bin".to_owned(),
+            ),
+        };
+        Self::first_complete(candidates).ok_or_else(|| LocalClusterError::ServerProgramsNotFound {
+            searched,
+            install: InstallHint::for_this_machine(),
+        })
     }
 
     /// The first of `dirs` that holds every server program.

@@ -4,17 +4,22 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 
+use super::install_hint::InstallHint;
+
 /// A failure to find, initialise, start or stop the local PostgreSQL cluster.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalClusterError {
     /// No directory holds all of `initdb`, `pg_ctl` and `postgres`.
     #[error(
-        "PostgreSQL server programs (initdb, pg_ctl, postgres) were not found on PATH, through \
-         `pg_config --bindir`, or in /usr/lib/postgresql/*/bin; install the PostgreSQL server \
-         (Debian/Ubuntu: `apt-get install postgresql`; elsewhere: your distribution's PostgreSQL \
-         server package), or set DATABASE_URL to use an existing PostgreSQL instead"
+        "PostgreSQL's server programs (initdb, pg_ctl, postgres) were not found {searched}; \
+         {install}, or set DATABASE_URL to use an existing PostgreSQL instead"
     )]
-    ServerProgramsNotFound,
+    ServerProgramsNotFound {
+        /// Where they were looked for, in words.
+        searched: String,
+        /// How to install them on this machine.
+        install: InstallHint,
+    },
     /// Running as root, and there is no unprivileged `postgres` user to run the server as.
     #[error(
         "running as root, and PostgreSQL refuses to run as root, but there is no `postgres` \
@@ -30,14 +35,26 @@ pub enum LocalClusterError {
         /// The package that provides it.
         package: &'static str,
     },
-    /// The server's user cannot write to the data directory (a parent is closed to it).
+    /// The data directory holds a cluster, but the server's user can no longer write to it.
     #[error(
-        "the `postgres` user cannot write to {path} (a parent directory is closed to it); choose \
-         a data directory below world-traversable directories, such as one under /tmp"
+        "the `postgres` user cannot write to {path} (a parent directory is closed to it), and it \
+         holds a local cluster made when it could; open the parent directories to that user \
+         again, or move the data directory"
     )]
     DataDirUnreachable {
         /// The data directory.
         path: PathBuf,
+    },
+    /// No directory under the relocation base could be made this data directory's own.
+    #[error(
+        "could not find a free directory under {base} for the local PostgreSQL of {data_dir}; \
+         remove the pulse-pg-* directories there that are no longer used"
+    )]
+    NoRelocation {
+        /// Where relocated clusters live.
+        base: PathBuf,
+        /// The data directory.
+        data_dir: PathBuf,
     },
     /// The data directory's path holds a character that pg_ctl's shell command cannot carry.
     #[error(
@@ -48,12 +65,12 @@ pub enum LocalClusterError {
         /// The data directory.
         path: PathBuf,
     },
-    /// Another process is running a cluster in this data directory.
+    /// Another process kept starting or stopping this data directory's cluster for too long.
     #[error(
-        "the data directory {path} is in use by another process's local PostgreSQL; stop that \
-         process, or use another directory"
+        "another process has been starting or stopping the local PostgreSQL of {path} for \
+         minutes; check that process, or use another directory"
     )]
-    InUse {
+    Busy {
         /// The data directory.
         path: PathBuf,
     },

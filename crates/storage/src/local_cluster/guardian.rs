@@ -1,37 +1,60 @@
-//! The guardian: a small `flock` + `sh` process that holds the data directory's lock for as long as
-//! the cluster runs, and stops the server when its owner goes away, even if the owner is killed.
+//! The guardian: a small `sh` process (driving the `flock` program) that holds this process's
+//! shared lock on `cluster.users` for as long as it uses the cluster, and when this process is done
+//! (or dies), stops the server if nobody else uses it.
 //!
 //! The owner keeps the write end of the guardian's standard input. The guardian blocks reading it;
-//! when the owner closes it (on [`Guardian::release`]) or dies (the kernel closes it), the read ends,
-//! the guardian runs the stop command, exits, and the kernel drops the lock. Because the lock is a
-//! kernel `flock`, a killed run never leaves a stale lock behind.
+//! when the owner closes it (on [`Guardian::release`]) or dies (the kernel closes it), the read
+//! ends. The guardian then takes the data directory's `cluster.control` lock, so no other process
+//! starts or joins meanwhile, and tries to turn its shared lock into an exclusive one without
+//! waiting: that succeeds only when no other process uses the cluster, and then it runs the stop
+//! command. Otherwise it leaves the server to the others. Because the locks are kernel `flock`s, a
+//! killed process never leaves a stale lock behind.
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Duration;
 
 use super::LocalClusterError;
 use super::programs::find_program;
 
-/// The exit code `flock` uses when the lock is held by someone else.
-const CONFLICT_EXIT_CODE: i32 = 75;
-
-/// What the guardian prints once it holds the lock.
+/// What the guardian prints once it holds its shared lock.
 const LOCKED_LINE: &str = "locked";
 
-/// The guardian's script: report the lock, wait for the owner to go, then run the stop command.
-/// Terminal hang-ups and Ctrl-C are ignored so the server is still stopped after them.
+/// The guardian's exit code when other processes still use the server, so it was left running.
+const LEFT_RUNNING_EXIT_CODE: i32 = 10;
+
+/// The guardian's script (arguments: flock, users file, control file, stop command...): take the
+/// shared users lock and report it; wait for the owner to go; then, under the control lock, stop
+/// the server if this was its last user, else exit with [`LEFT_RUNNING_EXIT_CODE`]. Terminal
+/// hang-ups and Ctrl-C are ignored so the server is still stopped after them.
 const SCRIPT: &str = r#"trap '' HUP INT
+flock=$1 users=$2 control=$3
+shift 3
+exec 8>>"$users" 9>>"$control" || exit 70
+"$flock" --shared --wait 120 8 || exit 71
 echo locked
 exec >/dev/null 2>&1
 read -r _ignored
-exec "$@"
+"$flock" 9 || exit 72
+if "$flock" --nonblock 8; then
+    "$@"
+    exit $?
+fi
+exit 10
 "#;
 
-/// A running guardian process, holding the data directory's lock.
+/// What became of the server when a process finished using it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// This process was its last user: the server is stopped.
+    Stopped,
+    /// Other processes still use it: it keeps running for them.
+    LeftRunning,
+}
+
+/// A running guardian process, holding this process's share of the cluster.
 #[derive(Debug)]
 pub(super) struct Guardian {
     child: Child,
@@ -39,30 +62,25 @@ pub(super) struct Guardian {
 }
 
 impl Guardian {
-    /// Takes the lock at `lock_file`, waiting up to `wait` for another holder; `Ok(None)` when it
-    /// is still held by another process after that. Once released, the guardian runs `stop_argv`.
+    /// Starts a guardian holding a shared lock on `users_file`; once released, it runs `stop_argv`
+    /// under the lock of `control_file` if no other process holds `users_file` by then.
     pub(super) fn acquire(
-        lock_file: &Path,
-        wait: Duration,
+        users_file: &Path,
+        control_file: &Path,
         stop_argv: &[OsString],
-    ) -> Result<Option<Self>, LocalClusterError> {
+    ) -> Result<Self, LocalClusterError> {
         let flock = find_program("flock", &["/usr/bin", "/bin"]).ok_or(
             LocalClusterError::MissingProgram {
                 program: "flock",
                 package: "util-linux",
             },
         )?;
-        let mut command = Command::new(flock);
-        if wait.is_zero() {
-            command.arg("--nonblock");
-        } else {
-            command.arg("--wait").arg(wait.as_secs().max(1).to_string());
-        }
+        let mut command = Command::new("sh");
         command
-            .arg("--conflict-exit-code")
-            .arg(CONFLICT_EXIT_CODE.to_string())
-            .arg(lock_file)
-            .args(["sh", "-c", SCRIPT, "pulse-cluster-guardian"])
+            .args(["-c", SCRIPT, "pulse-cluster-guardian"])
+            .arg(flock)
+            .arg(users_file)
+            .arg(control_file)
             .args(stop_argv)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -71,7 +89,7 @@ impl Guardian {
             // Its own process group: a Ctrl-C aimed at the owner must not stop the guardian first.
             .process_group(0);
         let mut child = command.spawn().map_err(|source| LocalClusterError::Spawn {
-            program: "flock".to_owned(),
+            program: "sh (the local cluster's guardian)".to_owned(),
             source,
         })?;
 
@@ -82,10 +100,10 @@ impl Guardian {
         }
         if first_line.trim_end() == LOCKED_LINE {
             child.stderr.take();
-            return Ok(Some(Self {
+            return Ok(Self {
                 owner_end: child.stdin.take(),
                 child,
-            }));
+            });
         }
 
         drop(child.stdin.take());
@@ -94,36 +112,49 @@ impl Guardian {
             let _ = stderr.read_to_string(&mut printed);
         }
         let status = child.wait().map_err(|source| LocalClusterError::Spawn {
-            program: "flock".to_owned(),
+            program: "sh (the local cluster's guardian)".to_owned(),
             source,
         })?;
-        if status.code() == Some(CONFLICT_EXIT_CODE) {
-            return Ok(None);
-        }
         Err(LocalClusterError::CommandFailed {
-            command: format!("flock {}", lock_file.display()),
+            command: format!("flock --shared {}", users_file.display()),
             status,
             output: printed.trim().to_owned(),
         })
     }
 
-    /// Lets the guardian run its stop command, and waits until it has exited and dropped the lock.
-    pub(super) fn release(mut self) {
-        self.finish();
+    /// Lets the guardian go, and waits until it has stopped the server (if this process was the
+    /// last user) and exited.
+    pub(super) fn release(mut self) -> Result<StopOutcome, LocalClusterError> {
+        self.finish()
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self) -> Result<StopOutcome, LocalClusterError> {
         drop(self.owner_end.take());
-        if let Err(error) = self.child.wait() {
-            tracing::warn!(%error, "could not wait for the local cluster's guardian process");
+        let status = self
+            .child
+            .wait()
+            .map_err(|source| LocalClusterError::Spawn {
+                program: "sh (the local cluster's guardian)".to_owned(),
+                source,
+            })?;
+        match status.code() {
+            Some(0) => Ok(StopOutcome::Stopped),
+            Some(LEFT_RUNNING_EXIT_CODE) => Ok(StopOutcome::LeftRunning),
+            _ => Err(LocalClusterError::CommandFailed {
+                command: "pg_ctl stop (by the local cluster's guardian)".to_owned(),
+                status,
+                output: String::new(),
+            }),
         }
     }
 }
 
 impl Drop for Guardian {
     fn drop(&mut self) {
-        if self.owner_end.is_some() {
-            self.finish();
+        if self.owner_end.is_some()
+            && let Err(error) = self.finish()
+        {
+            tracing::warn!(%error, "the local cluster's guardian could not stop the server");
         }
     }
 }

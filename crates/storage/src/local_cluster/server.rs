@@ -12,6 +12,9 @@ use super::programs::{printed_tail, run, tail};
 /// The port number in the socket's name (`.s.PGSQL.<port>`); the server opens no TCP port.
 pub(super) const PORT: u16 = 5432;
 
+/// The cluster's files' directory name, in its home.
+pub(super) const PGDATA: &str = "pgdata";
+
 /// How many seconds `pg_ctl` waits for the server to start or stop.
 const PG_CTL_TIMEOUT_SECS: &str = "120";
 
@@ -29,21 +32,42 @@ pub(super) struct Server {
 }
 
 impl Server {
-    /// The server for the cluster in `data_dir` (its files in `data_dir/pgdata`, its log in
-    /// `data_dir/postgres.log`), listening in `socket_dir`.
+    /// The server for the cluster whose files are in `home` (`home/pgdata`, its log
+    /// `home/postgres.log`), listening in `socket_dir`.
     pub(super) fn new(
         binaries: ServerBinaries,
         account: ServerAccount,
-        data_dir: &Path,
+        home: &Path,
         socket_dir: PathBuf,
     ) -> Self {
         Self {
             binaries,
             account,
-            pgdata: data_dir.join("pgdata"),
-            log: data_dir.join("postgres.log"),
+            pgdata: home.join(PGDATA),
+            log: home.join("postgres.log"),
             socket_dir,
         }
+    }
+
+    /// Whether the server of this cluster is running (its `postmaster.pid` names a live
+    /// PostgreSQL; `pg_ctl status` decides where /proc cannot tell).
+    pub(super) fn is_running(&self) -> bool {
+        let Some(pid) = recorded_pid(&self.pgdata.join("postmaster.pid")) else {
+            return false;
+        };
+        if let Some(running) = is_postgres_process(pid) {
+            return running;
+        }
+        let args: [&OsStr; 3] = [
+            "status".as_ref(),
+            "--pgdata".as_ref(),
+            self.pgdata.as_os_str(),
+        ];
+        self.command(&self.binaries.pg_ctl(), &args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
     }
 
     /// The directory holding the server's socket.
@@ -88,7 +112,7 @@ impl Server {
     }
 
     /// Clears what a killed run may have left: a server still running from this data directory
-    /// (its owner is gone, since the caller holds the lock) is stopped; a `postmaster.pid` whose
+    /// (its users are gone, since the caller holds the control lock and found none) is stopped; a `postmaster.pid` whose
     /// process is not a live PostgreSQL (the pid may be reused by then) and stale socket files
     /// are removed, since PostgreSQL would refuse to start over them.
     pub(super) fn clear_leftovers(&self) -> Result<(), LocalClusterError> {
