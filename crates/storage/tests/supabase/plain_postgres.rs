@@ -22,7 +22,7 @@ async fn the_migrations_apply_where_the_api_roles_do_not_exist() {
     let dir =
         TempDir(std::env::temp_dir().join(format!("pulse-plain-postgres-{}", std::process::id())));
     let data_dir = dir.0.clone();
-    let mut cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&data_dir))
+    let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&data_dir))
         .await
         .expect("the start task")
         .expect("a local cluster");
