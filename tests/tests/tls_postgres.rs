@@ -16,7 +16,7 @@ use pulse_storage::{
     DatabaseUrl, KeyRing, PgStore, PoolSettings, SessionSettings, generate_key, run_migrations,
 };
 use pulse_tests::cli::{CommandOutput, run};
-use pulse_tests::tls_server::Backend;
+use pulse_tests::tls_server::{Backend, USER};
 use pulse_tests::{
     API, ApiClient, PATIENCE, SecretSet, ServerCertificate, ServerConfig, ServerProcess,
     TlsPostgres, eventually, eventually_some, with_workspace,
@@ -302,6 +302,34 @@ async fn every_sslmode_against_a_server_that_accepts_only_tls() {
         let url = server.url(host, "postgres", parameters);
         check_case(&server, label, &url, expect).await;
     }
+    // A `key=value` string, with libpq's quoting and spaces around `=`.
+    check_case(
+        &server,
+        "a key=value string with quoted values",
+        &format!(
+            "host=localhost port={} user={USER} password='{}' dbname=postgres \
+             sslmode = 'verify-full' sslrootcert='{ca}'",
+            server.port(),
+            server.password()
+        ),
+        &Expect::Tls,
+    )
+    .await;
+    check_case(
+        &server,
+        "a key=value string for 127.0.0.1 under verify-full",
+        &format!(
+            "host=127.0.0.1 port={} user={USER} password={} dbname=postgres \
+             sslmode=verify-full sslrootcert={ca}",
+            server.port(),
+            server.password()
+        ),
+        &Expect::Refused(fragments(&[
+            "TLS to 127.0.0.1 (sslmode=verify-full) failed",
+            "(name mismatch)",
+        ])),
+    )
+    .await;
     // The server's refusal names the database; a name that mentions TLS changes nothing.
     server.create_database("tls_app").await;
     check_case(
