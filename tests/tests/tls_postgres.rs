@@ -53,10 +53,14 @@ fn fragments(texts: &[&str]) -> Vec<String> {
     texts.iter().map(|text| (*text).to_owned()).collect()
 }
 
-/// The password as a secret to scan for.
+/// A password the server does not accept.
+const WRONG_PASSWORD: &str = "not-the-password-7d1f0c";
+
+/// The passwords (the server's and the wrong one) as secrets to scan for.
 fn password_secret(server: &TlsPostgres) -> SecretSet {
     let mut secrets = SecretSet::default();
     secrets.add("the database password", server.password());
+    secrets.add("the wrong password", WRONG_PASSWORD);
     secrets
 }
 
@@ -302,6 +306,19 @@ async fn every_sslmode_against_a_server_that_accepts_only_tls() {
         let url = server.url(host, "postgres", parameters);
         check_case(&server, label, &url, expect).await;
     }
+    // A wrong password over verified TLS: the server's refusal, without either password.
+    check_case(
+        &server,
+        "a wrong password",
+        &server
+            .verified_url("postgres")
+            .replacen(server.password(), WRONG_PASSWORD, 1),
+        &Expect::Refused(fragments(&[
+            "cannot connect to localhost (sslmode=verify-full)",
+            "password authentication failed for user \"postgres\"",
+        ])),
+    )
+    .await;
     // A `key=value` string, with libpq's quoting and spaces around `=`.
     check_case(
         &server,
