@@ -1,7 +1,8 @@
 //! Shared harness for the workspace-level tests: a fresh database, a fake Google, and the real
 //! sync engine between them, plus the comparison of stored profiles with Google's data; and,
 //! for the black-box suite, `pulse-sync` processes with their environment, logs, API client and
-//! one-shot commands, and the checks every scenario ends with.
+//! one-shot commands, and the checks every scenario ends with; and a throwaway TLS-only
+//! PostgreSQL with certificates of the test's own making.
 
 pub mod api;
 pub mod binary;
@@ -17,6 +18,7 @@ pub mod server_config;
 pub mod sql;
 pub mod sync_harness;
 pub mod tenants;
+pub mod tls_server;
 pub mod wait;
 
 pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
@@ -27,4 +29,5 @@ pub use secrets::SecretSet;
 pub use server_config::ServerConfig;
 pub use sync_harness::SyncHarness;
 pub use tenants::{Tenant, Tenants};
+pub use tls_server::{ServerCertificate, TlsPostgres};
 pub use wait::{PATIENCE, eventually, eventually_some, eventually_within};

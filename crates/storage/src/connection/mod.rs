@@ -77,10 +77,11 @@ impl DatabaseUrl {
                 RootCerts::File(value.into())
             }
         });
-        let config: tokio_postgres::Config = split
-            .rest
-            .parse()
-            .map_err(|error: tokio_postgres::Error| ConnectError::InvalidUrl(error.to_string()))?;
+        let config: tokio_postgres::Config =
+            split.rest.parse().map_err(|error: tokio_postgres::Error| {
+                // The cause says what is wrong ("unknown option `x`"), never a value.
+                ConnectError::InvalidUrl(refusal::detail(&error))
+            })?;
         let mut tls = TlsPolicy::resolve(mode, root, url::default_root_file())?;
         let only_sockets = !config.get_hosts().is_empty()
             && config

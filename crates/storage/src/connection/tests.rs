@@ -151,3 +151,16 @@ fn debug_output_never_shows_the_password() {
     let url = DatabaseUrl::parse("postgres://u:hunter2@h/db").expect("parsed");
     assert!(!format!("{url:?}").contains("hunter2"));
 }
+
+#[test]
+fn an_invalid_url_says_what_is_wrong_without_the_password() {
+    let error =
+        DatabaseUrl::parse("postgres://u:hunter2@h/db?no_such_option=1").expect_err("refused");
+    let text = error.to_string();
+    assert!(text.contains("unknown option `no_such_option`"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    let error = DatabaseUrl::parse("host=h password=hunter2 port=notaport").expect_err("refused");
+    let text = error.to_string();
+    assert!(text.contains("invalid value for option `port`"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}

@@ -55,15 +55,73 @@ fn split_url(url: &str) -> SplitUrl {
 fn split_key_values(text: &str) -> SplitUrl {
     let mut split = SplitUrl::default();
     let mut kept = Vec::new();
-    for word in text.split_whitespace() {
-        match word.split_once('=') {
-            Some(("sslmode", value)) => split.sslmode = Some(value.to_owned()),
-            Some(("sslrootcert", value)) => split.sslrootcert = Some(value.to_owned()),
-            _ => kept.push(word),
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let Some(pair) = next_pair(rest) else {
+            // Not a `keyword = value` pair: tokio-postgres parses (and reports) the remainder.
+            kept.push(rest);
+            break;
+        };
+        match pair.keyword {
+            "sslmode" => split.sslmode = Some(pair.value),
+            "sslrootcert" => split.sslrootcert = Some(pair.value),
+            _ => kept.push(&rest[..pair.len]),
         }
+        rest = rest[pair.len..].trim_start();
     }
     split.rest = kept.join(" ");
     split
+}
+
+/// One `keyword = value` pair of a connection string, as libpq reads it.
+struct Pair<'a> {
+    keyword: &'a str,
+    /// The value with its quotes and backslash escapes undone.
+    value: String,
+    /// The pair's length in the text, quotes included.
+    len: usize,
+}
+
+/// The pair at the start of `text`, by libpq's rules: spaces may surround `=`; a value is
+/// either in single quotes (where `\'` and `\\` escape) or runs to the next whitespace (with
+/// backslash escapes too). `None` when `text` does not start with a complete pair.
+fn next_pair(text: &str) -> Option<Pair<'_>> {
+    let keyword_end = text.find(|c: char| c == '=' || c.is_whitespace())?;
+    let keyword = &text[..keyword_end];
+    let value_text = text[keyword_end..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let value_start = text.len() - value_text.len();
+    let quoted = value_text.starts_with('\'');
+    let mut value = String::new();
+    let mut end = None;
+    let mut chars = value_text.char_indices().skip(usize::from(quoted));
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '\\' => value.extend(chars.next().map(|(_, escaped)| escaped)),
+            '\'' if quoted => {
+                end = Some(index + 1);
+                break;
+            }
+            c if c.is_whitespace() && !quoted => {
+                end = Some(index);
+                break;
+            }
+            c => value.push(c),
+        }
+    }
+    let end = match end {
+        Some(end) => end,
+        // An unquoted value may end the string; a quoted one must be closed.
+        None if !quoted => value_text.len(),
+        None => return None,
+    };
+    Some(Pair {
+        keyword,
+        value,
+        len: value_start + end,
+    })
 }
 
 /// `%XX` sequences decoded (and `+` kept as is, as libpq does); invalid ones left alone.
@@ -121,6 +179,27 @@ mod tests {
             split_tls_parameters("postgres://h/db").rest,
             "postgres://h/db"
         );
+    }
+
+    #[test]
+    fn reads_quoted_values_and_spaces_around_the_equals_sign_as_libpq_does() {
+        assert_eq!(
+            split_tls_parameters(
+                "host=h password='a  b\\'c' sslmode = 'verify-full' sslrootcert='/my dir/ca.pem' \
+                 dbname = d application_name=x\\ y"
+            ),
+            SplitUrl {
+                rest: "host=h password='a  b\\'c' dbname = d application_name=x\\ y".to_owned(),
+                sslmode: Some("verify-full".to_owned()),
+                sslrootcert: Some("/my dir/ca.pem".to_owned()),
+            }
+        );
+        // What is not a complete pair is left to tokio-postgres, which reports it.
+        assert_eq!(
+            split_tls_parameters("sslmode=require host='h").rest,
+            "host='h"
+        );
+        assert_eq!(split_tls_parameters("host=h junk").rest, "host=h junk");
     }
 
     #[test]
