@@ -2,7 +2,7 @@
 //! `DATABASE_URL`, or the local cluster) and plain SQL connections to them.
 
 use pulse_storage::testing::TestDatabase;
-use pulse_storage::{KeyRing, PgStore, PoolSettings, build_pool};
+use pulse_storage::{KeyRing, PgStore, PoolSettings, PoolerMode, build_pool};
 use tokio_postgres::Client;
 
 use crate::error::BenchError;
@@ -24,9 +24,21 @@ pub async fn connect(url: &str) -> Result<Client, BenchError> {
         .map_err(pulse_storage::StorageError::from)?)
 }
 
-/// A store on `database` with the production pool settings, sealing with `keys`.
+/// The variable that runs the in-process benchmarks in the transaction-pooler mode (the API
+/// benchmark's `pulse-sync serve` reads it itself), to measure what that mode costs.
+const POOLER_VAR: &str = "PULSE_DATABASE_POOLER";
+
+/// A store on `database` with the production pool settings, sealing with `keys`; in the pooler
+/// mode `PULSE_DATABASE_POOLER` names (the service's default when unset).
 pub fn production_store(database: &TestDatabase, keys: KeyRing) -> Result<PgStore, BenchError> {
-    let pool = build_pool(database.url(), PoolSettings::default())?;
+    let pooler = match std::env::var(POOLER_VAR) {
+        Ok(text) => PoolerMode::parse(&text)
+            .ok_or_else(|| BenchError::Invalid(format!("{POOLER_VAR}={text:?} is not a mode")))?,
+        Err(_) => PoolerMode::default(),
+    };
+    let mut settings = PoolSettings::default();
+    settings.session.pooler = pooler;
+    let pool = build_pool(database.url(), settings)?;
     Ok(PgStore::new(pool, keys))
 }
 

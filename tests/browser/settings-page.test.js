@@ -301,6 +301,10 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     assert.deepEqual(exit, { code: 0, signal: null }, `the demo's exit:\n${demo.tail()}`);
     const key = new URLSearchParams(new URL(urls.settingsPage).hash.slice(1)).get("key");
     assert.ok(key && !demo.stderr.includes(key), "the demo's logs show the API key");
-    assert.equal(demo.stdout.split(key).length - 1, 1, "the key appears once on stdout, in the page URL");
+    // On stdout the key stands in exactly two lines: the page URL and the suggested curl.
+    const keyLines = demo.stdout.split("\n").filter((line) => line.includes(key));
+    assert.equal(keyLines.length, 2, `the key's lines on stdout:\n${keyLines.join("\n")}`);
+    assert.ok(keyLines[0].startsWith("Settings page: "), keyLines[0]);
+    assert.ok(keyLines[1].trimStart().startsWith("curl "), keyLines[1]);
   });
 });
