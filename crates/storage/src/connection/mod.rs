@@ -185,13 +185,18 @@ impl DatabaseUrl {
         let mut connection = AsyncPgConnection::try_from_client_and_connection(client, connection)
             .await
             .map_err(|error| server_error(error.to_string()))?;
-        if pooled {
+        let finish = if pooled {
             connection.set_prepared_statement_cache_size(CacheSize::Disabled);
-            connection
-                .batch_execute("DEALLOCATE ALL; COMMIT")
-                .await
-                .map_err(|error| server_error(error.to_string()))?;
-        }
+            "DEALLOCATE ALL; COMMIT".to_owned()
+        } else {
+            // Set once for the session's lifetime, with SET rather than startup options, which
+            // session poolers (PgBouncer without ignore_startup_parameters) refuse.
+            session.timeouts.set_session()
+        };
+        connection
+            .batch_execute(&finish)
+            .await
+            .map_err(|error| server_error(error.to_string()))?;
         Ok(connection)
     }
 
@@ -214,15 +219,6 @@ impl DatabaseUrl {
         config
             .ssl_mode(wire_mode)
             .application_name(session.application_name);
-        if session.pooler == PoolerMode::Session {
-            // A transaction pooler refuses (or drops) startup options: it gets SET LOCAL instead.
-            let mut options = config.get_options().unwrap_or_default().to_owned();
-            if !options.is_empty() {
-                options.push(' ');
-            }
-            options.push_str(&session.timeouts.startup_options());
-            config.options(&options);
-        }
         config.connect(self.connector.clone()).await
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PoolerMode {
     /// A direct connection, or a pooler in session mode: the session is ours for its lifetime,
-    /// so prepared statements are cached and the timeouts are set once, at connect.
+    /// so prepared statements are cached and the timeouts are set once, when it opens.
     #[default]
     Session,
     /// A pooler in transaction mode (PgBouncer `pool_mode = transaction`, Supabase's port
@@ -76,20 +76,20 @@ impl SessionTimeouts {
         ]
     }
 
-    /// The startup `options` that set them for a whole session: `-c name=ms ...`.
-    pub(crate) fn startup_options(&self) -> String {
-        self.pairs()
-            .iter()
-            .map(|(name, millis)| format!("-c {name}={millis}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    /// The statements that set them for the whole session: `SET name = ms; ...`.
+    pub(crate) fn set_session(&self) -> String {
+        self.statements("SET")
     }
 
     /// The statements that set them for one transaction: `SET LOCAL name = ms; ...`.
     pub(crate) fn set_local(&self) -> String {
+        self.statements("SET LOCAL")
+    }
+
+    fn statements(&self, command: &str) -> String {
         self.pairs()
             .iter()
-            .map(|(name, millis)| format!("SET LOCAL {name} = {millis}"))
+            .map(|(name, millis)| format!("{command} {name} = {millis}"))
             .collect::<Vec<_>>()
             .join("; ")
     }
