@@ -13,21 +13,9 @@ use pulse_storage::local_cluster::InstallHint;
 use reqwest::StatusCode;
 use serde_json::Value;
 use support::{
-    Running, closed_temp_dir, cluster_home, http, pulse_sync, remove_data_dir, run,
+    Running, closed_temp_dir, cluster_home, http, on_data_dir, pulse_sync, remove_data_dir, run,
     running_as_root, temp_dir,
 };
-
-/// `pulse-sync args…` on the local cluster of `data_dir`, with the fake Google.
-fn on_data_dir(data_dir: &Path, google: &FakeGoogle, args: &[&str]) -> std::process::Command {
-    let mut command = pulse_sync(args);
-    command
-        .env("PULSE_DATA_DIR", data_dir)
-        .env("PULSE_BIND", "127.0.0.1:0");
-    for (name, value) in google.env_vars("http://127.0.0.1:9/unused") {
-        command.env(name, value);
-    }
-    command
-}
 
 /// The demo's printed lines once the fake's (the last) is out.
 fn printed_lines(stdout: &str) -> Option<Vec<String>> {

@@ -5,27 +5,14 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use pulse_google::fake::{FakeGoogle, FakeOptions};
 use reqwest::StatusCode;
 use support::{
-    PATIENCE, Running, cluster_home, http, processes_naming, pulse_sync, remove_data_dir, run,
+    PATIENCE, Running, cluster_home, http, on_data_dir, processes_naming, remove_data_dir, run,
     temp_dir,
 };
-
-/// `pulse-sync args…` on the local cluster of `data_dir`, with the fake Google.
-fn on_data_dir(data_dir: &Path, google: &FakeGoogle, args: &[&str]) -> std::process::Command {
-    let mut command = pulse_sync(args);
-    command
-        .env("PULSE_DATA_DIR", data_dir)
-        .env("PULSE_BIND", "127.0.0.1:0");
-    for (name, value) in google.env_vars("http://127.0.0.1:9/unused") {
-        command.env(name, value);
-    }
-    command
-}
 
 /// `GET /readyz` on `base`.
 async fn ready(base: &str) -> StatusCode {

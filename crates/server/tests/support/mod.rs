@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -43,6 +43,18 @@ pub fn pulse_sync(args: &[&str]) -> Command {
         .env("RUST_LOG", "info")
         .env("PULSE_DATA_DIR", temp_path("data"))
         .stdin(Stdio::null());
+    command
+}
+
+/// `pulse-sync args…` on the local cluster of `data_dir`, with the fake Google.
+pub fn on_data_dir(data_dir: &Path, google: &FakeGoogle, args: &[&str]) -> std::process::Command {
+    let mut command = pulse_sync(args);
+    command
+        .env("PULSE_DATA_DIR", data_dir)
+        .env("PULSE_BIND", "127.0.0.1:0");
+    for (name, value) in google.env_vars("http://127.0.0.1:9/unused") {
+        command.env(name, value);
+    }
     command
 }
 
