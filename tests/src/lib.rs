@@ -4,6 +4,8 @@
 //! one-shot commands, and the checks every scenario ends with; and a throwaway TLS-only
 //! PostgreSQL with certificates of the test's own making.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod api;
 pub mod binary;
 pub mod cli;

@@ -5,6 +5,8 @@
 //! API sees them, a bare 4xx or a closed connection), never a 5xx or a hang, and the server and
 //! its data are intact afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_google::fake::{FakeOptions, generated_account};
 use pulse_tests::api::encode;
 use pulse_tests::cli::create_api_key;

@@ -15,6 +15,8 @@
 //! accepts: a `cursor` must be one the server issued, a callback `state` one it stored, a
 //! `return_to` on an allowed origin, and a workspace id without control characters.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! of its pool is free again for the next request once the lock is gone. Direct and through a
 //! transaction pooler (where the timeouts are set with `SET LOCAL`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_google::fake::FakeOptions;
 use pulse_tests::pgbouncer::PgBouncer;
 use pulse_tests::{API, ApiClient, Deployment, ServerConfig, ServerProcess, is_documented_error};

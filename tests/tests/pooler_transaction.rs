@@ -5,6 +5,8 @@
 //! leave session state behind: any `prepared statement` or lock error in the service's or
 //! PgBouncer's log fails the test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use pulse_google::fake::{AuthorizeMode, FakeOptions, generated_account};

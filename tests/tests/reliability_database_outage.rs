@@ -5,6 +5,8 @@
 //! `/readyz` answers 503, then 200 once the database is back; the scheduler resumes and loses
 //! nothing: every user's one job completes and the profiles are exactly Google's.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

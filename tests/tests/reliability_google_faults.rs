@@ -8,6 +8,8 @@
 //! its final failure (about 100 s of retry backoff); otherwise the failure is cleared after the
 //! first failed attempt and the retry completes the job.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

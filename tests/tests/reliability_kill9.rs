@@ -3,6 +3,8 @@
 //! server rescues the job once the short lease has run out, and the same job completes on its
 //! second attempt with exactly Google's current data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use pulse_google::fake::{FakeContact, FakeOptions, Fault, FaultTarget, generated_account};

@@ -8,6 +8,8 @@
 //! It runs only with `PULSE_LOAD_TEST=1` (`.ci/run` sets it when the CI time budget allows);
 //! `PULSE_LOAD_SECONDS` changes the duration.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

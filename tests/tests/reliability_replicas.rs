@@ -4,6 +4,8 @@
 //! profile is stored twice, no job is left `running`, and a second round finds every user
 //! exactly once more.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use pulse_google::fake::{FakeContact, FakeOptions, Fault, generated_account};

@@ -7,6 +7,8 @@
 //! page and the suggested curl). The refresh
 //! token is stored only sealed; a wrong `PULSE_ENCRYPTION_KEY` is a clear error.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use pulse_domain::UserId;

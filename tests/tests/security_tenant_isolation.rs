@@ -3,6 +3,8 @@
 //! lists and searches never show the other's rows; and syncing one never lists the other's
 //! Google account. The refusals leave the other's rows exactly as they were.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_google::fake::FakeEndpoint;
 use serde_json::{Value, json};
 

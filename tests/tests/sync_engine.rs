@@ -2,6 +2,8 @@
 //! incremental changes, renames, token expiry, revoked grants, failures half way, isolation,
 //! and counts that add up.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_domain::job::JobStatus;
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
 use pulse_domain::sync::{REAUTH_MESSAGE, SyncOutcome, SyncSettings};

@@ -2,6 +2,8 @@
 //! expiries, injected faults and syncs, every completed sync leaves the user's live profiles equal
 //! to what a fresh full sync of Google's current data gives.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use pulse_domain::UserId;
 use pulse_domain::sync::{SyncOutcome, SyncSettings};

@@ -6,6 +6,8 @@
 //! `sync`, `status`, `serve`, `demo`) works with `sslmode=require` and with
 //! `sslmode=verify-full`. The database password never appears in an error, output or log line.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Utc;
 use pulse_domain::ports::{ApiKeyRepository, ConnectionRepository};
 use pulse_domain::{NewConnection, UserId};

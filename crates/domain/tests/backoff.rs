@@ -2,6 +2,8 @@
 //! bounded by the grid's next slot, pausing after ten in a row, and pausing at once when Google
 //! refuses the grant.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

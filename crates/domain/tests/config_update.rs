@@ -1,6 +1,8 @@
 //! `AutoSyncConfig` defaults and `apply_update`: turning on, changing the interval, turning off,
 //! repeated requests that change nothing, and unpausing by turning on again.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

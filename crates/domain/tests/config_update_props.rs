@@ -1,6 +1,8 @@
 //! Property tests of `apply_update`: turning on never schedules before now, and applying the same
 //! update twice equals applying it once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

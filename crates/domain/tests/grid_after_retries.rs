@@ -1,6 +1,8 @@
 //! Failures never shift the schedule: after a retry (or any number of them) is dispatched, the
 //! next automatic sync is back on the grid the user's interval defines.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::{DateTime, TimeDelta, Utc};

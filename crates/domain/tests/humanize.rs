@@ -1,5 +1,7 @@
 //! `humanize_until`: the settings card's "in 3 hours", "now" and "overdue by 2 hours".
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

@@ -1,6 +1,8 @@
 //! `SyncInterval`: whole hours from 1 to 720; zero, negatives, over 720, fractions, NaN and
 //! infinities are refused, also when the value arrives through serde.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::TimeDelta;
 use pulse_domain::{SyncInterval, ValidationError};
 use serde::Deserialize;

@@ -1,6 +1,8 @@
 //! `JobCounts`: the counts of a run add up (total = synced + skipped + reported deletions, synced =
 //! created + updated + unchanged), page by page, and job names round-trip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_domain::{JobCounts, JobStatus, JobTrigger};
 
 fn seed_run() -> JobCounts {

@@ -2,6 +2,8 @@
 //! without one, deletions, primary-first ordering, duplicates, photos, display names, and the
 //! seed's 428-contact example.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use pulse_domain::person::{PersonOrganization, PersonPhone};

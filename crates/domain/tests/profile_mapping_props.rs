@@ -2,6 +2,8 @@
 //! skipped + deletions = seen), the outcome agrees with the identifier rules, and profiles hold
 //! normalised, unique identifiers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use proptest::option;

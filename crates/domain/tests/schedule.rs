@@ -1,6 +1,8 @@
 //! The schedule: which configs are due and in what order, the never-drifting grid (`advance`), and
 //! what a successful run does (`on_success`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

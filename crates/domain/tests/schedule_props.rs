@@ -1,6 +1,8 @@
 //! Property tests of the schedule: `advance` lands after now on the grid, due selection equals a
 //! brute-force filter and sort, and a retry is never later than the grid's next slot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::{DateTime, TimeDelta, Utc};

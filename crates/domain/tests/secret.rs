@@ -1,6 +1,8 @@
 //! `Secret`: tokens and keys never show themselves in `Debug` or `Display` output, also inside the
 //! types that carry them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use pulse_domain::{NewConnection, Secret};

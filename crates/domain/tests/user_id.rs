@@ -1,6 +1,8 @@
 //! `UserId` (the API's `workspace_id`): trimmed, 1 to 255 characters counted as chars, no control
 //! characters, and a typed error otherwise.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use pulse_domain::{UserId, ValidationError};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;

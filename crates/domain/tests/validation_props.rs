@@ -1,6 +1,8 @@
 //! Property tests of the validated values: `UserId` and `SyncInterval` accept exactly what the
 //! rules allow.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use pulse_domain::{SyncInterval, UserId, ValidationError};
 

@@ -1,6 +1,8 @@
 //! The fake Google's own protocol, checked over raw HTTP: Google's error bodies, paging rules,
 //! field masks, the token endpoint, and the `/__control/` interface another process would use.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::start_fake;

@@ -1,6 +1,8 @@
 //! Quotas and faults against the fake Google over real HTTP: 429 with `Retry-After`, repeated
 //! 500s, a 401 in the middle of a listing, a malformed body, and timeouts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

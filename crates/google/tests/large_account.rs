@@ -2,6 +2,12 @@
 //! memory stays small because no more than a page is held at a time (the fake Google, which
 //! runs in this process, generates people on demand).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    unsafe_code,
+    reason = "a counting global allocator must implement the unsafe GlobalAlloc"
+)]
+
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -1,6 +1,8 @@
 //! Listing contacts from the fake Google over real HTTP: a full listing across several pages, an
 //! incremental listing with adds, edits, deletions and renames, and an expired sync token.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashSet;

@@ -2,6 +2,8 @@
 //! exchange, revocation, a revoked grant (re-authorization required), and one shared refresh for
 //! concurrent callers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -4,6 +4,8 @@
 //! must turn every one into a page or a typed error, never a panic; well-formed pages must come
 //! through intact.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};

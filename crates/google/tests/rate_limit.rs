@@ -2,6 +2,8 @@
 //! real client held to the configured requests-per-minute (project and per user) against the
 //! fake Google.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::num::NonZeroU32;

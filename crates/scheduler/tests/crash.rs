@@ -3,6 +3,8 @@
 //! lease until it expires; then the rescuer queues it again, another scheduler completes it, and
 //! the user ends with exactly the profiles Google has, none twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::{Child, Command, Stdio};

@@ -3,6 +3,8 @@
 //! (a proxy refuses and cuts every connection). The scheduler keeps going, and the round
 //! completes: every due user synced, exactly once, with exactly Google's profiles.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! auto job and one sync and its `next_sync_at` moves one interval along the grid; users not due,
 //! disabled or paused get nothing; a user three intervals overdue gets one sync, not three.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::TimeDelta;

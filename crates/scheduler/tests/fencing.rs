@@ -3,6 +3,8 @@
 //! page, completion, failure, release) touch the job or the profiles; the new attempt completes,
 //! and neither the late worker nor the rescuer changes the completed job.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::{TimeDelta, Utc};

@@ -2,6 +2,8 @@
 //! very job here, to completion, with the profiles Google has; a user with a job already queued
 //! or running is told so instead of getting a second one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::Utc;

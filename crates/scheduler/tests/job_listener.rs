@@ -1,6 +1,8 @@
 //! The job listener against a real PostgreSQL: a queued job's insert wakes the pools through
 //! LISTEN/NOTIFY, the listener reconnects after its backend is terminated, and it stops on shutdown.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! A manual job ("Sync now") is claimed through LISTEN/NOTIFY, not by polling: with the poll
 //! interval set to 30 s, a job queued while the pool waits is claimed long before the next poll.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;

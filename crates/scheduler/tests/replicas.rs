@@ -1,6 +1,8 @@
 //! Three schedulers (each with its own pool and Google client, as three replicas would have) on
 //! one database over 1,000 due users: every user is synced exactly once in the round.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,8 @@
 //! on the stopping scheduler, and those that do not are handed back to the queue at once (not
 //! after their lease), so another scheduler completes them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

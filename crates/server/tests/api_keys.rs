@@ -2,6 +2,8 @@
 //! printed key works against the API, `list` shows it without the key, and after `revoke` the API
 //! refuses it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use reqwest::StatusCode;

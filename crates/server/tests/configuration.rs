@@ -1,6 +1,8 @@
 //! Invalid configuration stops `pulse-sync` at start with exit status 2 and a message that names
 //! the variable, before it touches the database; a secret's value never appears in the message.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use pulse_storage::migrations::{embedded_versions, pending_versions};

@@ -2,6 +2,8 @@
 //! `settings::VARIABLES`, and so does the set of variables the command line (every flag's `env`),
 //! the Google configuration and the logging actually read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 

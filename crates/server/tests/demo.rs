@@ -2,6 +2,8 @@
 //! with a working key and the fake Google's URL, syncs the seed's account, keeps the key out of
 //! its logs, and exits 0 on SIGTERM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! starts it, generates the encryption key once (mode 0600) and keeps it, and a later command on
 //! the same directory opens what was sealed with that key.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

@@ -4,6 +4,8 @@
 //! beside it; a stale pointer gives a fresh cluster; and without the server programs every command
 //! fails at once with one message and exit status 3.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::Path;

@@ -3,6 +3,8 @@
 //! the server) leaves the others working and blocks no later start; and when the last one exits,
 //! no PostgreSQL process of that cluster remains.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! `pulse-sync migrate` against a real PostgreSQL: the real binary applies every migration to a
 //! fresh database, the second run is a no-op, and failures exit non-zero with a clear message.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 use pulse_server::commands::migrate::{MigrateArgs, run, summary};

@@ -2,6 +2,8 @@
 //! on the port it logs, answers health, readiness, metrics, OpenAPI and the settings page, and on
 //! SIGTERM exits 0 with no job left `running`, even with a sync in flight.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::Utc;

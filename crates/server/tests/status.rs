@@ -1,6 +1,8 @@
 //! `pulse-sync status` shows each workspace's settings with the next sync in words, its Google
 //! connection and its recent jobs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use chrono::Utc;

@@ -2,6 +2,8 @@
 //! seed's account gives "12 synced, 416 skipped (no identifier)", the profiles are stored, the next
 //! run is incremental, and a workspace without Google fails with a message a person understands.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use pulse_domain::JobStatus;

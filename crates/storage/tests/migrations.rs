@@ -1,6 +1,8 @@
 //! The embedded migrations against a real PostgreSQL: they apply from scratch, the second run is a
 //! no-op, they roll back cleanly, and the per-test databases are migrated and isolated.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};

@@ -47,7 +47,7 @@ pub fn pulse_sync(args: &[&str]) -> Command {
 }
 
 /// `pulse-sync args…` on the local cluster of `data_dir`, with the fake Google.
-pub fn on_data_dir(data_dir: &Path, google: &FakeGoogle, args: &[&str]) -> std::process::Command {
+pub fn on_data_dir(data_dir: &Path, google: &FakeGoogle, args: &[&str]) -> Command {
     let mut command = pulse_sync(args);
     command
         .env("PULSE_DATA_DIR", data_dir)
@@ -318,7 +318,7 @@ pub fn closed_temp_dir(name: &str) -> PathBuf {
 
 /// Where the local cluster of `data_dir` keeps its files: the directory its `cluster.location`
 /// names when it was relocated, else the data directory itself.
-pub fn cluster_home(data_dir: &std::path::Path) -> PathBuf {
+pub fn cluster_home(data_dir: &Path) -> PathBuf {
     std::fs::read_to_string(data_dir.join("cluster.location"))
         .ok()
         .and_then(|text| {
@@ -329,7 +329,7 @@ pub fn cluster_home(data_dir: &std::path::Path) -> PathBuf {
 }
 
 /// Removes a data directory and, when it was relocated, its cluster's directory.
-pub fn remove_data_dir(data_dir: &std::path::Path) {
+pub fn remove_data_dir(data_dir: &Path) {
     let home = cluster_home(data_dir);
     std::fs::remove_dir_all(&home).ok();
     std::fs::remove_dir_all(data_dir).ok();
@@ -350,7 +350,7 @@ pub fn running_as_root() -> bool {
 }
 
 /// The processes whose command line names `path` (a cluster's pgdata: its postgres processes).
-pub fn processes_naming(path: &std::path::Path) -> Vec<u32> {
+pub fn processes_naming(path: &Path) -> Vec<u32> {
     let wanted = path.to_string_lossy().into_owned();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -1,6 +1,8 @@
 //! The repositories of `PgStore` against a real PostgreSQL: every port method, the constraints
 //! behind them, encryption at rest, lease fencing and concurrency.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod api_keys;
 mod configs;
 mod connections;

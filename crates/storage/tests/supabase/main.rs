@@ -4,6 +4,8 @@
 //! owner, keeps working; the migrations still apply where those roles do not exist; and the
 //! opt-in profile read policy lets `authenticated` read its own user's profiles and nothing else.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod lock_down;
 mod plain_postgres;
 mod read_policy;
