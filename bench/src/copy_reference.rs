@@ -3,11 +3,11 @@
 //! database, as the sync writes into. Only the `COPY` itself is timed, after a `CHECKPOINT`.
 //!
 //! What made the reference unsteady (docs/performance.md, "The COPY reference"): the machine's
-//! load, and checkpoints. A `DROP DATABASE`, which every test and benchmark makes when it
-//! drops its database, forces an immediate checkpoint on the whole server; so the sync timed
-//! right after the reference's database was dropped started on a freshly checkpointed server and
-//! the reference did not. Each timed part now starts after a checkpoint of its own, and no
-//! database is dropped until the round's timings are taken.
+//! load first (the sync suffers it too, so only a round's own ratio counts), the unit (contacts/s
+//! for fewer rows), a reused table's dead rows, and forced checkpoints: a `DROP DATABASE`, which
+//! every test and benchmark makes, checkpoints the whole server, and the old round dropped the
+//! reference's database right before timing the sync. Now each timed part starts after a
+//! `CHECKPOINT` of its own, and no database is dropped until the round's timings are taken.
 
 use std::time::{Duration, Instant};
 
