@@ -14,6 +14,7 @@ mod dataset;
 mod faults;
 mod oauth_routes;
 mod paging;
+mod people_page;
 mod people_routes;
 mod render;
 mod responses;

@@ -18,7 +18,8 @@ use crate::fake::account::{Account, Cursor};
 use crate::fake::dataset::Dataset;
 use crate::fake::faults::FaultQueue;
 use crate::fake::paging::{PageToken, fingerprint};
-use crate::fake::render::{ApiFailure, FieldMask, OAuthFailure, person_json};
+use crate::fake::people_page::{ConnectionsPage, FieldMask};
+use crate::fake::render::{ApiFailure, OAuthFailure};
 
 /// The world behind a lock, shared by the handlers and the control handle.
 pub(crate) type SharedWorld = Arc<Mutex<World>>;
@@ -631,7 +632,7 @@ impl World {
         &mut self,
         account_id: &str,
         query: &HashMap<String, String>,
-    ) -> Result<Value, ApiFailure> {
+    ) -> Result<ConnectionsPage, ApiFailure> {
         let param = |name: &str| query.get(name).map(String::as_str);
         let person_fields = param("personFields").filter(|v| !v.trim().is_empty()).ok_or_else(|| {
             ApiFailure::invalid_argument(
@@ -712,14 +713,14 @@ impl World {
             }
             _ => return Err(invalid_page_token()),
         };
-        let connections: Vec<Value> = people
-            .iter()
-            .map(|person| person_json(person, mask, since.is_some()))
-            .collect();
-        let mut body = json!({"totalPeople": total, "totalItems": total});
-        if !connections.is_empty() {
-            body["connections"] = Value::Array(connections);
-        }
+        let mut page = ConnectionsPage {
+            people,
+            mask,
+            incremental: since.is_some(),
+            total,
+            next_page_token: None,
+            next_sync_token: None,
+        };
         match next {
             Some(cursor) => {
                 let token = PageToken {
@@ -728,7 +729,7 @@ impl World {
                     round,
                     cursor,
                 };
-                body["nextPageToken"] = json!(token.encode());
+                page.next_page_token = Some(token.encode());
             }
             None if request_sync_token => {
                 let token = random_token("fake-sync-");
@@ -741,11 +742,11 @@ impl World {
                         expired: false,
                     },
                 );
-                body["nextSyncToken"] = json!(token);
+                page.next_sync_token = Some(token);
             }
             None => {}
         }
-        Ok(body)
+        Ok(page)
     }
 }
 
