@@ -1,10 +1,12 @@
 //! Value parsers for the command line: each checks one setting and, when it refuses a value, says
 //! which environment variable (and flag) holds it and what it should be.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use pulse_api::{AllowedOrigin, parse_origin_list};
+use pulse_domain::Secret;
 use pulse_storage::PoolerMode;
 use url::Url;
 
@@ -27,6 +29,12 @@ const MAX_SECONDS: u64 = 86_400;
 /// The CORS origins of `PULSE_CORS_ORIGINS`, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origins(pub Vec<AllowedOrigin>);
+
+/// A setting that holds a secret (a database URL with its password, an encryption key): kept
+/// wrapped so that `Debug` output never shows it.
+pub fn secret(raw: &str) -> Result<Secret, Infallible> {
+    Ok(Secret::new(raw))
+}
 
 /// `PULSE_BIND`: an IP address and port, such as `127.0.0.1:3003` or `0.0.0.0:0`.
 pub fn bind_address(raw: &str) -> Result<SocketAddr, String> {

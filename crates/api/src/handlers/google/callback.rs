@@ -2,6 +2,8 @@
 //! state authenticates it; the code is exchanged with the stored PKCE verifier, the grant stored
 //! (encrypted by the store), a paused auto-sync unpaused, and the browser sent to `return_to`.
 
+use std::fmt;
+
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -22,8 +24,9 @@ const MAX_STATE_CHARS: usize = 512;
 /// Google's error codes are short snake-case words; anything else is reported generically.
 const MAX_REASON_CHARS: usize = 40;
 
-/// What Google adds to the redirect (other parameters it sends are ignored).
-#[derive(Debug, Deserialize, IntoParams)]
+/// What Google adds to the redirect (other parameters it sends are ignored); `Debug` hides the
+/// code and the state.
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct CallbackQuery {
     /// The state from the consent URL.
@@ -32,6 +35,17 @@ pub(crate) struct CallbackQuery {
     pub code: Option<String>,
     /// Google's error code, e.g. `access_denied`, on refusal.
     pub error: Option<String>,
+}
+
+impl fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("CallbackQuery")
+            .field("state", &redacted(&self.state))
+            .field("code", &redacted(&self.code))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Why finishing the consent failed: a short reason for the redirect, and what to answer when
