@@ -13,6 +13,7 @@ mod handlers;
 pub mod openapi;
 pub mod readiness;
 mod routes;
+mod security_headers;
 pub mod state;
 pub mod telemetry;
 mod views;

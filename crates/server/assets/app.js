@@ -266,13 +266,31 @@ async function connectGoogle() {
   }
 }
 
+// The only texts a redirect's `reason` can show: anyone can craft a link with any reason, so
+// unknown ones get the generic text, never their own words.
+const OAUTH_FAILURE_TEXTS = {
+  access_denied: "access was declined on Google's page.",
+  missing_code: "Google sent no authorization code; connect again.",
+  exchange_failed: "Google did not accept the sign-in; connect again.",
+  missing_refresh_token: "Google granted no offline access; remove this app's access in your Google account and connect again.",
+  missing_contacts_scope: "the contacts permission was not granted; connect again and tick \"See and download your contacts\" on Google's page.",
+  server_error: "something went wrong on our side; connect again.",
+};
+const OAUTH_FAILURE_FALLBACK = "the sign-in did not finish; connect again.";
+
+function oauthFailureText(reason) {
+  return Object.prototype.hasOwnProperty.call(OAUTH_FAILURE_TEXTS, reason)
+    ? OAUTH_FAILURE_TEXTS[reason]
+    : OAUTH_FAILURE_FALLBACK;
+}
+
 function reportOAuthReturn() {
   const params = new URLSearchParams(window.location.search);
   const outcome = params.get("google");
   if (!outcome) return;
   const text = outcome === "connected"
     ? "Google connected."
-    : `Google was not connected: ${params.get("reason") || "unknown reason"}.`;
+    : `Google was not connected: ${oauthFailureText(params.get("reason"))}`;
   history.replaceState(null, "", window.location.pathname);
   setTimeout(() => setMessage("settings-message", text, outcome !== "connected"), 0);
 }

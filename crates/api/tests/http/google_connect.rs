@@ -7,11 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
+use pulse_domain::ports::MAX_PENDING_CONSENTS_PER_WORKSPACE;
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
 use pulse_domain::ports::{ContactListing, ContactsSource, ListingMode, SourceError};
 use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, Secret};
 use pulse_google::fake::{AuthorizeMode, FakeEndpoint};
-use pulse_storage::schema::google_connections;
+use pulse_storage::schema::{google_connections, oauth_pending_authorizations};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
@@ -393,4 +394,51 @@ async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
         1,
         "nothing left to revoke"
     );
+}
+
+#[tokio::test]
+async fn a_workspace_keeps_only_its_newest_pending_consents() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let other_key = api.workspace_key("ws-other").await;
+    let other = api
+        .send_json(
+            Method::POST,
+            CONNECT,
+            &other_key,
+            &json!({"workspace_id": "ws-other"}),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::OK);
+    let mut urls = Vec::new();
+    for _ in 0..25 {
+        urls.push(start_connect(&api, &key, None).await);
+    }
+    let database = api.database.as_ref().expect("a database");
+    let mut connection = database.connect().await;
+    let count = |workspace: &'static str| {
+        oauth_pending_authorizations::table
+            .filter(oauth_pending_authorizations::user_id.eq(workspace))
+            .count()
+    };
+    let kept: i64 = count(WS)
+        .get_result(&mut connection)
+        .await
+        .expect("a count");
+    assert_eq!(kept, MAX_PENDING_CONSENTS_PER_WORKSPACE);
+    let others: i64 = count("ws-other")
+        .get_result(&mut connection)
+        .await
+        .expect("a count");
+    assert_eq!(others, 1, "another workspace's consent is not dropped");
+    // The newest consent still completes; the oldest was dropped.
+    let newest = consent(&api, urls.last().expect("a consent")).await;
+    let oldest = consent(&api, &urls[0]).await;
+    assert_eq!(follow(&api, &newest).await.status(), StatusCode::OK);
+    expect_error(
+        follow(&api, &oldest).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_state",
+    )
+    .await;
 }

@@ -46,6 +46,10 @@ pub trait ConnectionRepository: Send + Sync {
     ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
 }
 
+/// The most consents in progress one workspace keeps: starting another drops its oldest, so a
+/// key holder cannot fill the table.
+pub const MAX_PENDING_CONSENTS_PER_WORKSPACE: i64 = 10;
+
 /// An OAuth consent in progress: kept server-side, single use, short-lived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {
@@ -63,7 +67,8 @@ pub struct PendingAuthorization {
 
 /// Keeps pending OAuth consents until the callback takes them.
 pub trait OAuthStateRepository: Send + Sync {
-    /// Stores a pending consent.
+    /// Stores a pending consent, dropping expired ones and the workspace's oldest beyond
+    /// [`MAX_PENDING_CONSENTS_PER_WORKSPACE`].
     fn save_pending(
         &self,
         pending: &PendingAuthorization,

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use pulse_domain::UserId;
-use pulse_domain::ports::{OAuthStateRepository, PendingAuthorization, StoreError};
+use pulse_domain::ports::{
+    MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository, PendingAuthorization, StoreError,
+};
 
 use crate::crypto::SealedSecret;
 use crate::error::StorageError;
@@ -36,9 +38,23 @@ impl PgStore {
             .keys()
             .seal(&consent.pkce_verifier, &verifier_context(&consent.state))?;
         let mut connection = self.transaction().await?;
-        // Consents nobody came back for are purged as new ones arrive (indexed by expiry).
+        // Consents nobody came back for are purged as new ones arrive (indexed by expiry), and a
+        // workspace keeps only its newest ones, with room for this one.
+        let kept = diesel::alias!(pending as kept);
+        let newest_kept = kept
+            .filter(kept.field(pending::user_id).eq(consent.user_id.as_str()))
+            .order((
+                kept.field(pending::expires_at).desc(),
+                kept.field(pending::state).desc(),
+            ))
+            .limit(MAX_PENDING_CONSENTS_PER_WORKSPACE - 1)
+            .select(kept.field(pending::state));
         diesel::delete(pending::table)
-            .filter(pending::expires_at.lt(diesel::dsl::now))
+            .filter(
+                pending::expires_at.lt(diesel::dsl::now).or(pending::user_id
+                    .eq(consent.user_id.as_str())
+                    .and(pending::state.ne_all(newest_kept))),
+            )
             .execute(&mut *connection)
             .await?;
         diesel::insert_into(pending::table)
