@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
-use pulse_domain::ports::MAX_PENDING_CONSENTS_PER_WORKSPACE;
+use pulse_domain::ports::{CONTACTS_READONLY_SCOPE, MAX_PENDING_CONSENTS_PER_WORKSPACE};
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
 use pulse_domain::ports::{ContactListing, ContactsSource, ListingMode, SourceError};
 use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, Secret};
@@ -441,4 +441,65 @@ async fn a_workspace_keeps_only_its_newest_pending_consents() {
         "invalid_state",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_consent_without_the_contacts_scope_connects_nothing_and_says_what_to_tick() {
+    let api = TestApi::start_with(Settings {
+        cors_origins: vec![CRM_ORIGIN.to_owned()],
+        ..Settings::default()
+    })
+    .await;
+    let key = api.workspace_key(WS).await;
+    pause_for_reauth(&api).await;
+    let unticked = AuthorizeMode::ConsentWithout {
+        account: "partial@example.com".to_owned(),
+        unticked: vec![CONTACTS_READONLY_SCOPE.to_owned()],
+    };
+    api.google.set_authorize_mode(unticked);
+    let return_to = format!("{CRM_ORIGIN}/contacts");
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &authorization_url).await;
+    let response = follow(&api, &callback).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&response)),
+        vec![
+            pair("google", "error"),
+            pair("reason", "missing_contacts_scope")
+        ]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None,
+        "nothing is connected"
+    );
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(
+        config["paused_reason"], "google_reauth_required",
+        "still paused"
+    );
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Revoke),
+        1,
+        "the partial grant is revoked"
+    );
+
+    let without_return_to = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &without_return_to).await;
+    let error = expect_error(
+        follow(&api, &callback).await,
+        StatusCode::BAD_REQUEST,
+        "google_connect_failed",
+    )
+    .await;
+    let message = error["message"].as_str().expect("a message");
+    assert!(
+        message.contains("See and download your contacts"),
+        "{message}"
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
 }

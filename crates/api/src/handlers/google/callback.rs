@@ -24,6 +24,9 @@ const MAX_STATE_CHARS: usize = 512;
 /// Google's error codes are short snake-case words; anything else is reported generically.
 const MAX_REASON_CHARS: usize = 40;
 
+/// The redirect's reason when the user unticked the contacts permission on the consent screen.
+const MISSING_CONTACTS_SCOPE: &str = "missing_contacts_scope";
+
 /// What Google adds to the redirect (other parameters it sends are ignored); `Debug` hides the
 /// code and the state.
 #[derive(Deserialize, IntoParams)]
@@ -159,6 +162,17 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
             tracing::warn!(workspace = %workspace, %error, "exchanging the authorization code failed");
             Failure::refused("exchange_failed", "Google did not accept the authorization code")
         })?;
+    if !grant.grants_contacts() {
+        tracing::warn!(workspace = %workspace, granted = ?grant.scopes, "Google granted no access to the contacts");
+        // Nothing is kept of a grant that cannot sync: it is revoked at Google too.
+        if let Err(error) = state.authorizer.revoke(&grant.access_token).await {
+            tracing::warn!(workspace = %workspace, %error, "revoking the grant without the contacts scope failed");
+        }
+        return Err(Failure::refused(
+            MISSING_CONTACTS_SCOPE,
+            "Google did not grant access to the contacts; connect again and tick \"See and download your contacts\" on Google's page",
+        ));
+    }
     let refresh_token = grant.refresh_token.ok_or_else(|| {
         tracing::warn!(workspace = %workspace, "Google granted no refresh token");
         Failure::refused(
