@@ -71,6 +71,11 @@ pub fn api_config(args: &HttpArgs, public_url: Url) -> Result<ApiConfig, Setting
         .map(|origins| origins.0.clone())
         .unwrap_or_default();
     config.admin_api_key = admin_key_from_environment()?;
+    config.trusted_proxies = args
+        .trusted_proxies
+        .as_ref()
+        .map(|proxies| proxies.0.clone())
+        .unwrap_or_default();
     config.auth_failure_limit = AuthFailureLimit {
         max_failures: args.auth_failure_limit,
         window: AUTH_FAILURE_WINDOW,

@@ -13,15 +13,15 @@ use pulse_domain::Secret;
 use pulse_storage::{PoolerMode, SessionSettings, SessionTimeouts};
 use url::Url;
 
-use crate::settings::parse::{self, Origins};
+use crate::settings::parse::{self, Origins, TrustedProxies};
 use crate::settings::variables::{
     DATABASE_URL, PULSE_API_POOL_SIZE, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS,
     PULSE_DATA_DIR, PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
     PULSE_DATABASE_LOCK_TIMEOUT_SECONDS, PULSE_DATABASE_POOLER,
     PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_ENCRYPTION_KEY, PULSE_LEASE_SECONDS,
     PULSE_PREVIOUS_ENCRYPTION_KEYS, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
-    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKER_POOL_SIZE,
-    PULSE_WORKERS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_TRUSTED_PROXIES,
+    PULSE_WORKER_POOL_SIZE, PULSE_WORKERS,
 };
 
 /// The default of `PULSE_BIND`: the seed's port, on loopback only.
@@ -114,6 +114,10 @@ pub struct HttpArgs {
     /// Browser origins allowed to call the API, comma-separated [default: none].
     #[arg(long, env = PULSE_CORS_ORIGINS, value_parser = parse::origins)]
     pub cors_origins: Option<Origins>,
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client
+    /// address for the failed-authentication limit [default: none: the TCP peer is the client].
+    #[arg(long, env = PULSE_TRUSTED_PROXIES, value_parser = parse::trusted_proxies)]
+    pub trusted_proxies: Option<TrustedProxies>,
     /// Failed authentication attempts per minute from one client address before it gets 429.
     #[arg(long, env = PULSE_AUTH_FAILURE_LIMIT, default_value = "20", value_parser = parse::auth_failure_limit)]
     pub auth_failure_limit: u32,

@@ -38,6 +38,8 @@ pub const PULSE_ADMIN_API_KEY: &str = "PULSE_ADMIN_API_KEY";
 pub const PULSE_ADMIN_API_KEY_FILE: &str = "PULSE_ADMIN_API_KEY_FILE";
 /// Browser origins allowed to call the API (comma-separated).
 pub const PULSE_CORS_ORIGINS: &str = "PULSE_CORS_ORIGINS";
+/// Proxies whose `X-Forwarded-For` names the client address (addresses or CIDR blocks).
+pub const PULSE_TRUSTED_PROXIES: &str = "PULSE_TRUSTED_PROXIES";
 /// Failed authentication attempts per minute per client address before 429.
 pub const PULSE_AUTH_FAILURE_LIMIT: &str = "PULSE_AUTH_FAILURE_LIMIT";
 /// The due scanner's longest sleep, in seconds.
@@ -82,6 +84,7 @@ pub const VARIABLES: &[&str] = &[
     PULSE_ADMIN_API_KEY_FILE,
     PULSE_CORS_ORIGINS,
     PULSE_AUTH_FAILURE_LIMIT,
+    PULSE_TRUSTED_PROXIES,
     PULSE_SCHEDULER_TICK_SECONDS,
     PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
     PULSE_WORKERS,
