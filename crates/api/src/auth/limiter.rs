@@ -163,7 +163,10 @@ mod tests {
             let address = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
             assert!(limiter.record_failure(ClientKey::of(address), now).is_ok());
             if n % 4096 == 0 {
-                assert!(limiter.tracked() <= MAX_TRACKED_CLIENTS, "after {n} addresses");
+                assert!(
+                    limiter.tracked() <= MAX_TRACKED_CLIENTS,
+                    "after {n} addresses"
+                );
             }
         }
         let tracked = limiter.tracked();

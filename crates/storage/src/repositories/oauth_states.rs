@@ -28,7 +28,7 @@ struct PendingRow {
 }
 
 /// The associated data that binds a sealed verifier to its state.
-fn verifier_context(state: &str) -> String {
+pub(crate) fn verifier_context(state: &str) -> String {
     format!("oauth_pending_authorizations.pkce_verifier:{state}")
 }
 
