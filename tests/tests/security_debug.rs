@@ -97,6 +97,7 @@ fn settings_and_oauth_types_print_no_secret_in_debug() {
         pkce_verifier: Secret::new(TOKENS[2]),
         return_to: None,
         expires_at: Utc::now(),
+        browser_binding_hash: None,
     };
     let connection = NewConnection {
         user_id: user,

@@ -61,6 +61,7 @@ async fn rotating_under_a_running_scheduler_fails_no_sync_and_frees_the_old_key(
             pkce_verifier: Secret::new("verifier-under-the-old-key"),
             return_to: None,
             expires_at: Utc::now() + TimeDelta::minutes(10),
+            browser_binding_hash: None,
         })
         .await
         .unwrap();

@@ -259,7 +259,7 @@ async function syncNow() {
 async function connectGoogle() {
   try {
     const returnTo = window.location.origin + window.location.pathname;
-    const answer = await api("POST", "/google/connect", { workspace_id: state.workspace, return_to: returnTo });
+    const answer = await api("POST", "/google/connect", { workspace_id: state.workspace, return_to: returnTo, bind_browser: true });
     window.location.assign(answer.authorization_url);
   } catch (error) {
     setMessage("settings-message", error.message, true);
@@ -275,6 +275,7 @@ const OAUTH_FAILURE_TEXTS = {
   missing_refresh_token: "Google granted no offline access; remove this app's access in your Google account and connect again.",
   missing_contacts_scope: "the contacts permission was not granted; connect again and tick \"See and download your contacts\" on Google's page.",
   server_error: "something went wrong on our side; connect again.",
+  other_browser: "this sign-in was started in another browser; connect again from this one.",
 };
 const OAUTH_FAILURE_FALLBACK = "the sign-in did not finish; connect again.";
 

@@ -503,3 +503,102 @@ async fn a_consent_without_the_contacts_scope_connects_nothing_and_says_what_to_
         None
     );
 }
+
+/// Starts a browser-bound consent; returns the consent URL and the cookie the answer set.
+async fn start_bound_connect(
+    api: &TestApi,
+    key: &str,
+    return_to: Option<&str>,
+) -> (String, String) {
+    let mut body = json!({"workspace_id": WS, "bind_browser": true});
+    if let Some(return_to) = return_to {
+        body["return_to"] = json!(return_to);
+    }
+    let response = api.send_json(Method::POST, CONNECT, key, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/api/logos-vision/google/callback",
+    ] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().expect("name=value").to_owned();
+    let body = json(response).await;
+    let url = body["authorization_url"]
+        .as_str()
+        .expect("a consent URL")
+        .to_owned();
+    (url, cookie)
+}
+
+async fn follow_with_cookie(api: &TestApi, url: &Url, cookie: Option<&str>) -> Response {
+    let mut request = api.http.get(url.as_str());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the callback answers")
+}
+
+#[tokio::test]
+async fn a_browser_bound_consent_completes_only_in_the_browser_that_started_it() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let return_to = format!("{}/", api.base);
+
+    // Someone else's browser: no cookie, and another jar's cookie of the same name.
+    let (url, cookie) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    let (_, other_jar) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    assert_ne!(cookie, other_jar);
+    let callback = consent(&api, &url).await;
+    let refused = follow_with_cookie(&api, &callback, Some(&other_jar)).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&refused)),
+        vec![pair("google", "error"), pair("reason", "other_browser")]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Token),
+        0,
+        "no code is exchanged"
+    );
+
+    let (url, _) = start_bound_connect(&api, &key, None).await;
+    let callback = consent(&api, &url).await;
+    let error = expect_error(
+        follow_with_cookie(&api, &callback, None).await,
+        StatusCode::BAD_REQUEST,
+        "google_connect_failed",
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        "this sign-in was started in another browser; start connecting again from this one"
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+
+    // The browser that started it.
+    let (url, cookie) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &url).await;
+    let connected = follow_with_cookie(&api, &callback, Some(&cookie)).await;
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+    assert!(query_of(&location(&connected)).contains(&pair("google", "connected")));
+    assert!(
+        api.store
+            .find_connection(&user(WS))
+            .await
+            .expect("read")
+            .is_some()
+    );
+}

@@ -63,6 +63,9 @@ pub struct PendingAuthorization {
     pub return_to: Option<String>,
     /// When the state stops being accepted.
     pub expires_at: DateTime<Utc>,
+    /// SHA-256 (hex) of the cookie that binds the consent to the browser that started it; the
+    /// callback refuses the consent from any other browser. `None`: not bound.
+    pub browser_binding_hash: Option<String>,
 }
 
 /// Keeps pending OAuth consents until the callback takes them.

@@ -25,6 +25,7 @@ struct PendingRow {
     pkce_verifier_key_id: String,
     return_to: Option<String>,
     expires_at: DateTime<Utc>,
+    browser_binding_hash: Option<String>,
 }
 
 /// The associated data that binds a sealed verifier to its state.
@@ -66,6 +67,7 @@ impl PgStore {
                 pending::pkce_verifier_key_id.eq(&verifier.key_id),
                 pending::return_to.eq(consent.return_to.as_deref()),
                 pending::expires_at.eq(consent.expires_at),
+                pending::browser_binding_hash.eq(consent.browser_binding_hash.as_deref()),
             ))
             .execute(&mut *connection)
             .await?;
@@ -103,6 +105,7 @@ impl PgStore {
             state: row.state,
             return_to: row.return_to,
             expires_at: row.expires_at,
+            browser_binding_hash: row.browser_binding_hash,
         }))
     }
 }

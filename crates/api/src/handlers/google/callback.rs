@@ -5,7 +5,7 @@
 use std::fmt;
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use pulse_domain::ports::{GoogleAuthorizer, PendingAuthorization};
 use pulse_domain::{ConfigUpdate, NewConnection, apply_update};
@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::handlers::google::browser_binding::carries_binding;
 use crate::handlers::google::return_to::with_outcome;
 use crate::state::{ApiState, ApiStore};
 use crate::views::StatusView;
@@ -23,6 +24,13 @@ const MAX_STATE_CHARS: usize = 512;
 
 /// Google's error codes are short snake-case words; anything else is reported generically.
 const MAX_REASON_CHARS: usize = 40;
+
+/// The redirect's reason when the consent was completed in another browser than it was started in.
+const OTHER_BROWSER: &str = "other_browser";
+
+/// What the person is told then (nothing was connected).
+const OTHER_BROWSER_MESSAGE: &str =
+    "this sign-in was started in another browser; start connecting again from this one";
 
 /// The redirect's reason when the user unticked the contacts permission on the consent screen.
 const MISSING_CONTACTS_SCOPE: &str = "missing_contacts_scope";
@@ -89,12 +97,19 @@ impl Failure {
 )]
 pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
     state: web::Data<ApiState<S, A>>,
+    req: HttpRequest,
     query: ApiQuery<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
     let now = state.now();
     let pending = take_pending(&state, query.state.as_deref(), now).await?;
-    let outcome = finish(&state, &pending, query.code, query.error, now).await;
+    let outcome = match &pending.browser_binding_hash {
+        Some(expected) if !carries_binding(&req, expected) => {
+            tracing::warn!(workspace = %pending.user_id, "a consent bound to another browser was refused");
+            Err(Failure::refused(OTHER_BROWSER, OTHER_BROWSER_MESSAGE))
+        }
+        _ => finish(&state, &pending, query.code, query.error, now).await,
+    };
     match (outcome, pending.return_to.as_deref()) {
         (Ok(()), Some(return_to)) => redirect(return_to, &[("google", "connected")]),
         (Ok(()), None) => Ok(HttpResponse::Ok().json(StatusView {
