@@ -290,6 +290,17 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#connect-button", /^Reconnect$/);
   });
 
+  step("a redirect's reason shows only one of the page's own texts", "oauth-reason", async () => {
+    const settings = new URL(urls.settingsPage);
+    const withOutcome = (reason) => `${settings.origin}/?google=error&reason=${encodeURIComponent(reason)}${settings.hash}`;
+    await page.goto(withOutcome("Call support at +1 555 0100 to restore access"));
+    await waitForText("#settings-message", "Google was not connected: the sign-in did not finish; connect again.");
+    const crafted = await page.locator("#settings-message").textContent();
+    assert.ok(!crafted.includes("555"), `a crafted reason reached the page: ${crafted}`);
+    await page.goto(withOutcome("access_denied"));
+    await waitForText("#settings-message", "Google was not connected: access was declined on Google's page.");
+  });
+
   test("the page raised no script errors", () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -107,7 +107,7 @@ impl Deployment {
             sql,
             store,
             encryption_key,
-            admin_key: format!("pulse_admin_{}", uuid::Uuid::new_v4().simple()),
+            admin_key: random_admin_key(),
             accounts: Mutex::default(),
         }
     }
@@ -295,4 +295,13 @@ impl Deployment {
             );
         }
     }
+}
+
+/// A fresh `PULSE_ADMIN_API_KEY` of 256 random bits (the server refuses weaker ones).
+pub fn random_admin_key() -> String {
+    format!(
+        "pulse_admin_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }

@@ -296,47 +296,94 @@ fn sha256_hex(text: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_authentication_is_limited_per_client_address() {
+async fn a_flood_of_bad_keys_is_limited_per_client_and_never_locks_out_a_valid_key() {
+    // The server sits behind a proxy on 127.0.0.1, which names the client in X-Forwarded-For.
     let tenants = Tenants::start("ratelimit", |config| {
-        config.with("PULSE_AUTH_FAILURE_LIMIT", "5")
+        config
+            .with("PULSE_AUTH_FAILURE_LIMIT", "5")
+            .with("PULSE_TRUSTED_PROXIES", "127.0.0.1")
     })
     .await;
     let api = &tenants.api;
     let path = with_workspace(&format!("{API}/auto-sync/config"), &tenants.a.workspace);
+    let http = reqwest::Client::new();
+    let from = |client: &str, key: &str| {
+        http.get(api.url(&path))
+            .bearer_auth(key)
+            .header("x-forwarded-for", client)
+    };
+    let attacker = "2001:db8:77:1::1";
 
     // Requests without any key are refused but not counted.
     for _ in 0..10 {
         let answer = api.get(&path, None).await;
         assert_eq!(answer.error_code(), Some("missing_api_key"));
     }
-    api.get(&path, Some(&tenants.a.key))
-        .await
-        .expect_status(200);
     for n in 0..5 {
         let answer = api
-            .get(&path, Some(&format!("pulse_wrong_guess_{n:04}")))
-            .await;
+            .send(from(attacker, &format!("pulse_wrong_guess_{n:04}")))
+            .await
+            .expect("an answer");
         assert_eq!(answer.error_code(), Some("invalid_api_key"), "guess {n}");
     }
-    // The limit is reached: even the right key from this address waits.
-    let limited = api.get(&path, Some(&tenants.a.key)).await;
-    assert_eq!(limited.status, 429, "{}", limited.text);
-    assert_eq!(limited.error_code(), Some("too_many_auth_failures"));
-    assert!(is_documented_error(&limited.json));
-    let retry_after: u64 = limited
-        .header("retry-after")
-        .and_then(|value| value.parse().ok())
-        .expect("a Retry-After in seconds");
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-
-    // Another client address is not limited.
+    // The flood goes on; from then on its guesses wait, from anywhere in its IPv6 /64.
+    for n in 0..200 {
+        let client = format!("2001:db8:77:1::{:x}", n + 2);
+        let answer = api
+            .send(from(&client, &format!("pulse_flood_{n:04}")))
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status, 429, "flood {n}: {}", answer.text);
+        assert_eq!(answer.error_code(), Some("too_many_auth_failures"));
+        assert!(is_documented_error(&answer.json));
+        let retry_after: u64 = answer
+            .header("retry-after")
+            .and_then(|value| value.parse().ok())
+            .expect("a Retry-After in seconds");
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        // Valid keys keep working throughout: from the flooding client itself, from another
+        // client behind the same proxy, and straight from the proxy's address.
+        if n % 20 == 0 {
+            for (client, key) in [
+                (attacker, &tenants.a.key),
+                ("203.0.113.50", &tenants.a.key),
+                ("203.0.113.51", &tenants.deployment.admin_key),
+            ] {
+                let answer = api.send(from(client, key)).await.expect("an answer");
+                assert_eq!(answer.status, 200, "{client}: {}", answer.text);
+            }
+            api.get(&path, Some(&tenants.a.key))
+                .await
+                .expect_status(200);
+        }
+    }
+    // Other clients' bad keys are counted apart: a plain 401, not the flood's 429.
+    let other = api
+        .send(from("2001:db8:77:2::1", "pulse_someone_else"))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        other.error_code(),
+        Some("invalid_api_key"),
+        "{}",
+        other.text
+    );
+    // A client that is not a trusted proxy cannot pick its address with the header.
     let elsewhere = reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
         .build()
         .expect("a client on 127.0.0.2");
-    let answer = api
-        .send(elsewhere.get(api.url(&path)).bearer_auth(&tenants.a.key))
-        .await
-        .expect("an answer");
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    for n in 0..6 {
+        let answer = api
+            .send(
+                elsewhere
+                    .get(api.url(&path))
+                    .bearer_auth(format!("pulse_direct_{n}"))
+                    .header("x-forwarded-for", format!("198.51.100.{n}")),
+            )
+            .await
+            .expect("an answer");
+        let expected = if n < 5 { 401 } else { 429 };
+        assert_eq!(answer.status, expected, "direct guess {n}: {}", answer.text);
+    }
 }

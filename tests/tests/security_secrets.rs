@@ -59,7 +59,7 @@ async fn a_trace_level_demo_run_shows_no_token_verifier_or_key() {
     let database = TestDatabase::new().await;
     let sql = pulse_tests::sql::connect(database.url()).await;
     let encryption_key = pulse_storage::generate_key();
-    let admin_key = format!("pulse_admin_{}", uuid::Uuid::new_v4().simple());
+    let admin_key = pulse_tests::deployment::random_admin_key();
     let mut config = ServerConfig::new(database.url(), &encryption_key, &admin_key);
     config
         .set("RUST_LOG", "trace")

@@ -669,7 +669,7 @@ async fn every_command_works_over(server: &TlsPostgres, url: &str) {
     let secrets = password_secret(server);
     let google = FakeGoogle::start(FakeOptions::default()).expect("the fake Google starts");
     let encryption_key = generate_key();
-    let admin_key = format!("pulse_admin_{}", uuid::Uuid::new_v4().simple());
+    let admin_key = pulse_tests::deployment::random_admin_key();
     // No ~/.postgresql/root.crt: `require` verifies nothing, `verify-full` uses sslrootcert.
     let home = server.home("commands", None).display().to_string();
     let config = ServerConfig::new(url, &encryption_key, &admin_key)

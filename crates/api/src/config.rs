@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use ipnet::IpNet;
 use pulse_domain::Secret;
 use url::Url;
 
@@ -62,10 +63,26 @@ pub fn parse_origin_list(raw: &str) -> Result<Vec<AllowedOrigin>, ConfigError> {
         .collect()
 }
 
+/// Parses `PULSE_TRUSTED_PROXIES`: comma-separated addresses (`10.0.0.7`) or CIDR blocks
+/// (`10.0.0.0/8`, `fd00::/8`).
+pub fn parse_trusted_proxies(raw: &str) -> Result<Vec<IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("'{entry}' is neither an IP address nor a CIDR block"))
+        })
+        .collect()
+}
+
 /// How many failed authentication attempts one client address may make per window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthFailureLimit {
-    /// Failures allowed in one window; the next request from that address gets 429.
+    /// Failures allowed in one window; the next failure from that client gets 429 (a valid key is
+    /// always let in).
     pub max_failures: u32,
     /// The window's length.
     pub window: Duration,
@@ -95,6 +112,8 @@ pub struct ApiConfig {
     pub auth_failure_limit: AuthFailureLimit,
     /// How long a started Google consent stays valid.
     pub oauth_state_ttl: Duration,
+    /// `PULSE_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client address.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl ApiConfig {
@@ -108,6 +127,7 @@ impl ApiConfig {
             body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
             auth_failure_limit: AuthFailureLimit::default(),
             oauth_state_ttl: DEFAULT_OAUTH_STATE_TTL,
+            trusted_proxies: Vec::new(),
         }
     }
 

@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use pulse_domain::ValidationError;
 use pulse_domain::ports::{EnqueueError, StoreError};
+use pulse_domain::{ErrorId, ValidationError};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -70,25 +70,33 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
     /// The database does not answer (503).
-    #[error("the database is unavailable; retry later")]
+    #[error("the database is unavailable; retry later (error id {error_id})")]
     DatabaseUnavailable {
         /// The store's message, logged only.
         detail: String,
+        /// Shown to the client and logged with the detail.
+        error_id: ErrorId,
     },
     /// The readiness check failed (503).
     #[error("{0}")]
     NotReady(NotReady),
     /// A stored secret cannot be decrypted with the configured key (500).
-    #[error("a stored secret cannot be decrypted with the configured encryption key")]
+    #[error(
+        "a stored secret cannot be decrypted with the configured encryption key (error id {error_id})"
+    )]
     SecretUnreadable {
         /// The store's message, logged only.
         detail: String,
+        /// Shown to the client and logged with the detail.
+        error_id: ErrorId,
     },
-    /// Anything else (500); the detail is logged, never sent.
-    #[error("internal error")]
+    /// Anything else (500); the detail is logged with the error id, never sent.
+    #[error("{}", error_id.message(""))]
     Internal {
         /// What went wrong, logged only.
         detail: String,
+        /// Shown to the client and logged with the detail.
+        error_id: ErrorId,
     },
 }
 
@@ -106,6 +114,7 @@ impl ApiError {
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::Internal {
             detail: detail.into(),
+            error_id: ErrorId::new(),
         }
     }
 
@@ -148,14 +157,14 @@ impl ApiError {
     /// Logs what the client is not shown (internal details, unavailability).
     pub(crate) fn log(&self) {
         match self {
-            Self::Internal { detail } => {
-                tracing::error!(%detail, "internal error answered with 500")
+            Self::Internal { detail, error_id } => {
+                tracing::error!(%error_id, %detail, "internal error answered with 500")
             }
-            Self::SecretUnreadable { detail } => {
-                tracing::error!(%detail, "a stored secret could not be decrypted");
+            Self::SecretUnreadable { detail, error_id } => {
+                tracing::error!(%error_id, %detail, "a stored secret could not be decrypted");
             }
-            Self::DatabaseUnavailable { detail } => {
-                tracing::warn!(%detail, "database unavailable, answered with 503");
+            Self::DatabaseUnavailable { detail, error_id } => {
+                tracing::warn!(%error_id, %detail, "database unavailable, answered with 503");
             }
             Self::NotReady(reason) => tracing::warn!(detail = %reason.detail(), "not ready"),
             _ => {}
@@ -209,13 +218,19 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(detail) => Self::DatabaseUnavailable { detail },
+            StoreError::Unavailable(detail) => Self::DatabaseUnavailable {
+                detail,
+                error_id: ErrorId::new(),
+            },
             StoreError::InvalidCursor => Self::invalid(
                 "invalid_cursor",
                 "cursor is not one this server issued",
                 Some("cursor"),
             ),
-            StoreError::Crypto(detail) => Self::SecretUnreadable { detail },
+            StoreError::Crypto(detail) => Self::SecretUnreadable {
+                detail,
+                error_id: ErrorId::new(),
+            },
             other @ (StoreError::LeaseLost | StoreError::Corrupt(_) | StoreError::Database(_)) => {
                 Self::internal(other.to_string())
             }

@@ -13,6 +13,7 @@ mod handlers;
 pub mod openapi;
 pub mod readiness;
 mod routes;
+mod security_headers;
 pub mod state;
 pub mod telemetry;
 mod views;
@@ -20,8 +21,12 @@ mod views;
 pub use auth::keys::{
     API_KEY_PREFIX, GeneratedKey, KeyGenerationError, generate_api_key, hash_api_key,
 };
-pub use config::{AllowedOrigin, ApiConfig, AuthFailureLimit, ConfigError, parse_origin_list};
+pub use config::{
+    AllowedOrigin, ApiConfig, AuthFailureLimit, ConfigError, parse_origin_list,
+    parse_trusted_proxies,
+};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use ipnet::IpNet;
 pub use openapi::openapi_document;
 pub use pulse_domain::ports::GoogleAuthorizer;
 pub use readiness::{NotReady, ReadinessProbe};

@@ -1,5 +1,6 @@
-//! The route table: `configure` mounts every endpoint with its middleware (CORS, metrics, and the
-//! API-key guard on `/api/...`), the body limit, and JSON answers for unknown routes and methods.
+//! The route table: `configure` mounts every endpoint with its middleware (CORS, metrics, security
+//! headers, and the API-key guard on `/api/...`), the body limit, and JSON answers for unknown
+//! routes and methods.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -14,6 +15,7 @@ use crate::extract::BodyLimit;
 use crate::handlers::fallback::{method_not_allowed, not_found};
 use crate::handlers::google::{callback, connect, disconnect};
 use crate::handlers::{auto_sync, jobs, operations, profiles};
+use crate::security_headers::{SecurityHeaders, apply_security_headers};
 use crate::state::{ApiState, ApiStore};
 use crate::telemetry::http::track_requests;
 
@@ -39,8 +41,10 @@ where
 {
     let body_limit = state.config.body_limit_bytes;
     let cors = CorsOrigins(state.config.cors_origins.clone());
+    let security_headers = SecurityHeaders::for_config(&state.config);
     cfg.app_data(web::Data::new(state))
         .app_data(web::Data::new(cors))
+        .app_data(web::Data::new(security_headers))
         .app_data(BodyLimit(body_limit))
         .app_data(web::PayloadConfig::new(body_limit))
         .app_data(extractor_errors::json(body_limit))
@@ -50,6 +54,7 @@ where
             web::scope("")
                 .wrap(from_fn(apply_cors))
                 .wrap(from_fn(track_requests))
+                .wrap(from_fn(apply_security_headers))
                 .service(resource("/healthz", "GET").route(web::get().to(operations::healthz)))
                 .service(
                     resource("/readyz", "GET").route(web::get().to(operations::readyz::<S, A>)),

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod error_id;
 pub mod humanize;
 pub mod interval;
 pub mod job;
@@ -20,6 +21,7 @@ pub mod user_id;
 pub use config::{AutoSyncConfig, ConfigUpdate, PausedReason, apply_update};
 pub use connection::{ConnectionStatus, GoogleConnection, NewConnection};
 pub use error::ValidationError;
+pub use error_id::{ErrorId, INTERNAL_ERROR_MESSAGE};
 pub use humanize::humanize_until;
 pub use interval::SyncInterval;
 pub use job::{JobCounts, JobLease, JobStatus, JobTrigger, SyncJob};

@@ -17,8 +17,8 @@ pub const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 pub const DEFAULT_REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
 /// The People API's base URL; the client appends `/v1/people/me/connections`.
 pub const DEFAULT_PEOPLE_API_URL: &str = "https://people.googleapis.com";
-/// The one scope pulse-sync asks for.
-pub const CONTACTS_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/contacts.readonly";
+/// The one scope pulse-sync asks for (defined with the rule that requires it).
+pub use pulse_domain::ports::CONTACTS_READONLY_SCOPE;
 
 /// The names of the environment variables `GoogleConfig::from_env` reads.
 pub mod env {

@@ -2,13 +2,15 @@
 //! `GooglePerson`: absent optional fields default, `null` counts as absent, unknown fields are
 //! ignored.
 
+use std::fmt;
+
 use pulse_domain::person::{
     GooglePerson, PersonEmail, PersonName, PersonOrganization, PersonPhone, PersonPhoto,
 };
 use serde::{Deserialize, Deserializer};
 
-/// One page of `people.connections.list`.
-#[derive(Debug, Deserialize)]
+/// One page of `people.connections.list`; `Debug` hides its page and sync tokens.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConnectionsPage {
     /// The people on this page.
@@ -23,6 +25,18 @@ pub(crate) struct ConnectionsPage {
     /// The number of people in the whole listing.
     #[serde(default)]
     pub total_items: Option<i64>,
+}
+
+impl fmt::Debug for ConnectionsPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("ConnectionsPage")
+            .field("connections", &self.connections)
+            .field("next_page_token", &redacted(&self.next_page_token))
+            .field("next_sync_token", &redacted(&self.next_sync_token))
+            .field("total_items", &self.total_items)
+            .finish()
+    }
 }
 
 /// A `Person` as the API sends it.

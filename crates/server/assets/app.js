@@ -259,11 +259,30 @@ async function syncNow() {
 async function connectGoogle() {
   try {
     const returnTo = window.location.origin + window.location.pathname;
-    const answer = await api("POST", "/google/connect", { workspace_id: state.workspace, return_to: returnTo });
+    const answer = await api("POST", "/google/connect", { workspace_id: state.workspace, return_to: returnTo, bind_browser: true });
     window.location.assign(answer.authorization_url);
   } catch (error) {
     setMessage("settings-message", error.message, true);
   }
+}
+
+// The only texts a redirect's `reason` can show: anyone can craft a link with any reason, so
+// unknown ones get the generic text, never their own words.
+const OAUTH_FAILURE_TEXTS = {
+  access_denied: "access was declined on Google's page.",
+  missing_code: "Google sent no authorization code; connect again.",
+  exchange_failed: "Google did not accept the sign-in; connect again.",
+  missing_refresh_token: "Google granted no offline access; remove this app's access in your Google account and connect again.",
+  missing_contacts_scope: "the contacts permission was not granted; connect again and tick \"See and download your contacts\" on Google's page.",
+  server_error: "something went wrong on our side; connect again.",
+  other_browser: "this sign-in was started in another browser; connect again from this one.",
+};
+const OAUTH_FAILURE_FALLBACK = "the sign-in did not finish; connect again.";
+
+function oauthFailureText(reason) {
+  return Object.prototype.hasOwnProperty.call(OAUTH_FAILURE_TEXTS, reason)
+    ? OAUTH_FAILURE_TEXTS[reason]
+    : OAUTH_FAILURE_FALLBACK;
 }
 
 function reportOAuthReturn() {
@@ -272,7 +291,7 @@ function reportOAuthReturn() {
   if (!outcome) return;
   const text = outcome === "connected"
     ? "Google connected."
-    : `Google was not connected: ${params.get("reason") || "unknown reason"}.`;
+    : `Google was not connected: ${oauthFailureText(params.get("reason"))}`;
   history.replaceState(null, "", window.location.pathname);
   setTimeout(() => setMessage("settings-message", text, outcome !== "connected"), 0);
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{api_key, demo, migrate, serve, status, sync};
+use crate::commands::{api_key, demo, encryption_key, migrate, serve, status, sync};
 use crate::error::CliError;
 use crate::logging::{self, LogFormat};
 use crate::settings::parse;
@@ -36,6 +36,8 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     /// Creates, lists and revokes API keys.
     ApiKey(api_key::ApiKeyArgs),
+    /// Re-seals stored secrets with the current encryption key, or counts them per key.
+    EncryptionKey(encryption_key::EncryptionKeyArgs),
     /// Runs one sync of a workspace now, in the foreground, and prints its counts.
     Sync(sync::SyncArgs),
     /// Shows auto-sync settings, the next sync, the Google connection and recent jobs.
@@ -61,6 +63,7 @@ pub async fn run(command: Command) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(args, shutdown::on_signals()).await,
         Command::Migrate(args) => migrate::run(&args).await.map_err(CliError::from),
         Command::ApiKey(args) => api_key::run(args).await,
+        Command::EncryptionKey(args) => encryption_key::run(args).await,
         Command::Sync(args) => sync::run(args, shutdown::on_signals()).await,
         Command::Status(args) => status::run(args).await,
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use pulse_domain::Secret;
 use pulse_storage::local_cluster::LocalCluster;
 use pulse_storage::migrations::pending_versions;
 use pulse_storage::{
@@ -21,7 +22,7 @@ const LOCAL_DATABASE: &str = "postgres";
 /// A database URL, and the local cluster behind it when pulse-sync started one.
 #[derive(Debug)]
 pub struct Database {
-    url: String,
+    url: Secret,
     local: Option<LocalCluster>,
     data_dir: PathBuf,
     session: SessionSettings,
@@ -32,7 +33,7 @@ impl Database {
     pub async fn open(args: &DatabaseArgs) -> Result<Self, CliError> {
         if let Some(url) = args.url() {
             return Ok(Self {
-                url: url.to_owned(),
+                url: Secret::new(url),
                 local: None,
                 data_dir: args.data_dir.clone(),
                 session: args.session(),
@@ -45,7 +46,7 @@ impl Database {
             .await
             .map_err(|error| CliError::Task(error.to_string()))??;
         Ok(Self {
-            url: cluster.database_url(LOCAL_DATABASE),
+            url: Secret::new(cluster.database_url(LOCAL_DATABASE)),
             local: Some(cluster),
             data_dir,
             session: args.session(),
@@ -54,7 +55,7 @@ impl Database {
 
     /// The connection URL (it may carry a password: never log it).
     pub fn url(&self) -> &str {
-        &self.url
+        self.url.expose()
     }
 
     /// The session settings of every connection (pooler, timeouts).
@@ -77,13 +78,13 @@ impl Database {
         if self.is_local() {
             format!("the local PostgreSQL in {}", self.data_dir.display())
         } else {
-            format!("{DATABASE_URL} ({})", redacted_location(&self.url))
+            format!("{DATABASE_URL} ({})", redacted_location(self.url.expose()))
         }
     }
 
     /// Applies the pending migrations and logs what ran.
     pub async fn migrate(&self) -> Result<(), CliError> {
-        let report = run_migrations(&self.url).await?;
+        let report = run_migrations(self.url.expose()).await?;
         if report.is_noop() {
             tracing::info!("database schema is up to date");
         } else {
@@ -98,7 +99,7 @@ impl Database {
         if self.is_local() {
             return self.migrate().await;
         }
-        let pool = build_pool(&self.url, small_pool(self.session))?;
+        let pool = build_pool(self.url.expose(), small_pool(self.session))?;
         let pending = pending_versions(&pool).await?;
         if pending.is_empty() {
             Ok(())
@@ -116,7 +117,7 @@ impl Database {
             session: self.session,
             ..PoolSettings::default()
         };
-        PgStore::connect(&self.url, settings, keys)
+        PgStore::connect(self.url.expose(), settings, keys)
     }
 
     /// Ends this process's use of the local cluster, if it uses one: the server stops unless

@@ -7,6 +7,7 @@ use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use pulse_domain::Secret;
 use pulse_storage::crypto::EncryptionKey;
 use pulse_storage::{KeyRing, PgStore, generate_key};
 
@@ -43,11 +44,11 @@ pub struct Keys {
 
 /// The keys for this run.
 pub fn keys(args: &EncryptionArgs, fallback: KeyFallback<'_>) -> Result<Keys, CliError> {
-    let previous = previous_keys(args.previous_encryption_keys.as_deref())?;
+    let previous = previous_keys(args.previous_encryption_keys.as_ref().map(Secret::expose))?;
     let configured = args
         .encryption_key
-        .as_deref()
-        .map(str::trim)
+        .as_ref()
+        .map(|key| key.expose().trim())
         .filter(|key| !key.is_empty());
     let current = match (configured, fallback) {
         (Some(encoded), _) => {
@@ -203,8 +204,8 @@ mod tests {
 
     fn args(current: Option<&str>, previous: Option<&str>) -> EncryptionArgs {
         EncryptionArgs {
-            encryption_key: current.map(str::to_owned),
-            previous_encryption_keys: previous.map(str::to_owned),
+            encryption_key: current.map(Secret::new),
+            previous_encryption_keys: previous.map(Secret::new),
         }
     }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use pulse_api::{ApiConfig, ApiState, AuthFailureLimit, install_metrics_recorder};
-use pulse_domain::Secret;
 use pulse_google::GoogleClient;
 use pulse_storage::PgStore;
 use url::Url;
@@ -15,14 +14,12 @@ use url::Url;
 use crate::assets;
 use crate::error::CliError;
 use crate::readiness::StoreReadiness;
-use crate::settings::variables::{PULSE_ADMIN_API_KEY, PULSE_PUBLIC_URL};
+use crate::settings::admin_key::admin_key_from_environment;
+use crate::settings::variables::PULSE_PUBLIC_URL;
 use crate::settings::{HttpArgs, SettingsError};
 
 /// The window of the failed-authentication limit.
 const AUTH_FAILURE_WINDOW: Duration = Duration::from_secs(60);
-
-/// An admin key shorter than this is accepted with a warning.
-const SHORT_ADMIN_KEY_CHARS: usize = 24;
 
 /// A listening socket and the address it is bound to (the real port when `PULSE_BIND` used 0).
 #[derive(Debug)]
@@ -65,32 +62,25 @@ pub fn public_url(configured: Option<&Url>, bound: SocketAddr) -> Result<Url, Se
     })
 }
 
-/// The API's settings from the command line.
-pub fn api_config(args: &HttpArgs, public_url: Url) -> ApiConfig {
+/// The API's settings from the command line and the admin key from the environment.
+pub fn api_config(args: &HttpArgs, public_url: Url) -> Result<ApiConfig, SettingsError> {
     let mut config = ApiConfig::new(public_url);
     config.cors_origins = args
         .cors_origins
         .as_ref()
         .map(|origins| origins.0.clone())
         .unwrap_or_default();
-    config.admin_api_key = args
-        .admin_api_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|key| !key.is_empty())
-        .map(|key| {
-            if key.chars().count() < SHORT_ADMIN_KEY_CHARS {
-                tracing::warn!(
-                    "{PULSE_ADMIN_API_KEY} is shorter than {SHORT_ADMIN_KEY_CHARS} characters; use a long random key"
-                );
-            }
-            Secret::new(key)
-        });
+    config.admin_api_key = admin_key_from_environment()?;
+    config.trusted_proxies = args
+        .trusted_proxies
+        .as_ref()
+        .map(|proxies| proxies.0.clone())
+        .unwrap_or_default();
     config.auth_failure_limit = AuthFailureLimit {
         max_failures: args.auth_failure_limit,
         window: AUTH_FAILURE_WINDOW,
     };
-    config
+    Ok(config)
 }
 
 /// The handlers' state over the store and the Google client (installs the metrics recorder).

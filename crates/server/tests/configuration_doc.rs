@@ -11,7 +11,9 @@ use clap::CommandFactory;
 use pulse_google::GoogleConfig;
 use pulse_server::cli::Cli;
 use pulse_server::settings::VARIABLES;
-use pulse_server::settings::variables::{PULSE_PG_BIN_DIRS, RUST_LOG};
+use pulse_server::settings::variables::{
+    PULSE_ADMIN_API_KEY, PULSE_ADMIN_API_KEY_FILE, PULSE_PG_BIN_DIRS, RUST_LOG,
+};
 
 const DOC: &str = include_str!("../../../docs/configuration.md");
 
@@ -98,6 +100,9 @@ fn the_code_reads_exactly_the_listed_variables() {
     read.insert(RUST_LOG.to_owned());
     // Read by the storage crate's local cluster, not through a flag.
     read.insert(PULSE_PG_BIN_DIRS.to_owned());
+    // Read from the environment only, never a flag (the admin key must not show in `ps`).
+    read.insert(PULSE_ADMIN_API_KEY.to_owned());
+    read.insert(PULSE_ADMIN_API_KEY_FILE.to_owned());
     let listed = variables();
     let unlisted: Vec<&String> = read.difference(&listed).collect();
     let unread: Vec<&String> = listed.difference(&read).collect();

@@ -52,7 +52,7 @@ async fn the_binary_migrates_a_fresh_database_and_is_a_noop_the_second_time() {
 async fn the_command_reports_what_it_applied_each_time() {
     let database = TestDatabase::create_empty().await.expect("empty database");
     let args = MigrateArgs {
-        database_url: database.url().to_owned(),
+        database_url: pulse_domain::Secret::new(database.url()),
     };
     run(&args).await.expect("first run");
     assert!(

@@ -135,6 +135,8 @@ diesel::table! {
         expires_at -> Timestamptz,
         /// When the consent started.
         created_at -> Timestamptz,
+        /// SHA-256 (hex) of the browser-binding cookie, when the consent is bound to a browser.
+        browser_binding_hash -> Nullable<Text>,
     }
 }
 

@@ -54,8 +54,8 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        8,
-        "six tables, the grid slot column, then the lock-down"
+        9,
+        "six tables, the grid slot column, the lock-down, then the consents' browser binding"
     );
     assert_eq!(table_names(&database).await, TABLES);
 

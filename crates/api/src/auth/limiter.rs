@@ -1,28 +1,47 @@
-//! `AuthFailureLimiter`: counts failed authentication attempts per client address in fixed windows,
-//! so a client guessing keys is answered 429 once it has used up its window.
+//! `AuthFailureLimiter`: counts failed authentication attempts per client (an IPv4 address or an
+//! IPv6 /64) in fixed windows, so a client guessing keys is answered 429 once it has used up its
+//! window. It is consulted only for a key that failed: a valid key is never refused.
+//!
+//! Memory is bounded: the counters live in [`SHARDS`] shards of at most
+//! [`MAX_TRACKED_CLIENTS`]` / SHARDS` entries each; a full shard forgets its oldest-tracked client
+//! (first in, first out), so every call is a hash lookup plus at most one eviction under one
+//! shard's lock, however many addresses flood it.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::auth::client_address::ClientKey;
 use crate::config::AuthFailureLimit;
 
-/// Addresses tracked before expired windows are swept out.
-const SWEEP_ABOVE: usize = 10_000;
+/// The most clients whose failures are remembered at once (about 6 MiB of counters).
+pub(crate) const MAX_TRACKED_CLIENTS: usize = 100_000;
 
-/// One address's current window.
+/// Independent locks, so a flood from many addresses does not serialize every request.
+const SHARDS: usize = 64;
+
+/// One client's current window.
 #[derive(Debug, Clone, Copy)]
 struct Window {
     started: Instant,
     failures: u32,
 }
 
-/// The failed-attempt counters of all client addresses.
+/// One shard: the counters and the order their clients were first tracked in.
+#[derive(Debug, Default)]
+struct Shard {
+    windows: HashMap<ClientKey, Window>,
+    order: VecDeque<ClientKey>,
+}
+
+/// The failed-attempt counters of all clients.
 #[derive(Debug)]
 pub(crate) struct AuthFailureLimiter {
     limit: AuthFailureLimit,
-    windows: Mutex<HashMap<IpAddr, Window>>,
+    hasher: RandomState,
+    shards: Box<[Mutex<Shard>]>,
 }
 
 impl AuthFailureLimiter {
@@ -30,52 +49,67 @@ impl AuthFailureLimiter {
     pub(crate) fn new(limit: AuthFailureLimit) -> Self {
         Self {
             limit,
-            windows: Mutex::new(HashMap::new()),
+            hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
-    /// `Err(seconds to wait)` when `address` used up its failures in the current window.
-    pub(crate) fn check(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
-        let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        match windows.get(&address) {
-            Some(window) if self.is_current(window, now) => {
-                if window.failures >= self.limit.max_failures {
-                    Err(self.limit.window - now.duration_since(window.started))
-                } else {
-                    Ok(())
+    /// Counts one failed attempt of `client`; `Err(seconds to wait)` once it has failed more than
+    /// the limit in its current window.
+    pub(crate) fn record_failure(&self, client: ClientKey, now: Instant) -> Result<(), Duration> {
+        let mut shard = self.shard(client);
+        let shard = &mut *shard;
+        if !shard.windows.contains_key(&client) {
+            while shard.windows.len() >= MAX_TRACKED_CLIENTS / SHARDS {
+                match shard.order.pop_front() {
+                    Some(oldest) => {
+                        shard.windows.remove(&oldest);
+                    }
+                    None => break,
                 }
             }
-            _ => Ok(()),
+            shard.order.push_back(client);
         }
-    }
-
-    /// Counts one failed attempt from `address`.
-    pub(crate) fn record_failure(&self, address: IpAddr, now: Instant) {
-        let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        if windows.len() > SWEEP_ABOVE {
-            windows.retain(|_, window| self.is_current(window, now));
-        }
-        let window = windows.entry(address).or_insert(Window {
+        let window = shard.windows.entry(client).or_insert(Window {
             started: now,
             failures: 0,
         });
-        if !self.is_current(window, now) {
+        if now.duration_since(window.started) >= self.limit.window {
             *window = Window {
                 started: now,
                 failures: 0,
             };
         }
         window.failures = window.failures.saturating_add(1);
+        if window.failures > self.limit.max_failures {
+            Err(self.limit.window - now.duration_since(window.started))
+        } else {
+            Ok(())
+        }
     }
 
-    fn is_current(&self, window: &Window, now: Instant) -> bool {
-        now.duration_since(window.started) < self.limit.window
+    /// How many clients are tracked now.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| lock(shard).windows.len())
+            .sum()
     }
+
+    fn shard(&self, client: ClientKey) -> std::sync::MutexGuard<'_, Shard> {
+        let index = (self.hasher.hash_one(client) % SHARDS as u64) as usize;
+        lock(&self.shards[index])
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::net::Ipv4Addr;
+    use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
 
@@ -86,45 +120,60 @@ mod tests {
         })
     }
 
-    const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
-    const OTHER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 8));
+    fn client(last: u8) -> ClientKey {
+        ClientKey::of(IpAddr::V4(Ipv4Addr::new(192, 0, 2, last)))
+    }
 
     #[test]
     fn allows_up_to_the_limit_then_refuses_until_the_window_ends() {
         let limiter = limiter(3);
         let start = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check(CLIENT, start).is_ok());
-            limiter.record_failure(CLIENT, start);
+            assert!(limiter.record_failure(client(7), start).is_ok());
         }
         let wait = limiter
-            .check(CLIENT, start + Duration::from_secs(10))
+            .record_failure(client(7), start + Duration::from_secs(10))
             .expect_err("limit reached");
         assert_eq!(wait, Duration::from_secs(50));
         assert!(
             limiter
-                .check(CLIENT, start + Duration::from_secs(60))
+                .record_failure(client(7), start + Duration::from_secs(60))
                 .is_ok()
         );
     }
 
     #[test]
-    fn addresses_are_counted_apart() {
+    fn clients_are_counted_apart() {
         let limiter = limiter(1);
         let now = Instant::now();
-        limiter.record_failure(CLIENT, now);
-        assert!(limiter.check(CLIENT, now).is_err());
-        assert!(limiter.check(OTHER, now).is_ok());
+        assert!(limiter.record_failure(client(7), now).is_ok());
+        assert!(limiter.record_failure(client(7), now).is_err());
+        assert!(limiter.record_failure(client(8), now).is_ok());
     }
 
     #[test]
-    fn a_new_window_starts_counting_from_zero() {
-        let limiter = limiter(2);
-        let start = Instant::now();
-        limiter.record_failure(CLIENT, start);
-        limiter.record_failure(CLIENT, start);
-        let later = start + Duration::from_secs(61);
-        limiter.record_failure(CLIENT, later);
-        assert!(limiter.check(CLIENT, later).is_ok());
+    fn memory_stays_bounded_under_a_million_distinct_addresses() {
+        let limiter = limiter(5);
+        let now = Instant::now();
+        let flooder = ClientKey::of(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)));
+        for _ in 0..10 {
+            let _ = limiter.record_failure(flooder, now);
+        }
+        for n in 0..1_000_000_u32 {
+            let address = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+            assert!(limiter.record_failure(ClientKey::of(address), now).is_ok());
+            if n % 4096 == 0 {
+                assert!(
+                    limiter.tracked() <= MAX_TRACKED_CLIENTS,
+                    "after {n} addresses"
+                );
+            }
+        }
+        let tracked = limiter.tracked();
+        assert!(tracked <= MAX_TRACKED_CLIENTS, "{tracked} clients tracked");
+        assert!(
+            tracked >= MAX_TRACKED_CLIENTS / 2,
+            "{tracked}: the table is used"
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! The middleware guarding `/api/...`: refuses addresses over their failed-attempt limit (429),
-//! requests without a valid key (401), and records the key's scope for [`super::caller::Caller`].
+//! The middleware guarding `/api/...`: refuses requests without a valid key (401, or 429 once their
+//! client is over its failed-attempt limit), and records the key's scope for [`super::caller::Caller`].
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use actix_web::{Error, HttpMessage, web};
 use pulse_domain::ports::{ApiKeyScope, GoogleAuthorizer};
 use sha2::{Digest, Sha256};
 
+use crate::auth::client_address::{ClientKey, client_address};
 use crate::auth::credentials::{Presented, presented_key};
 use crate::error::ApiError;
 use crate::state::{ApiState, ApiStore};
@@ -46,22 +47,24 @@ where
     S: ApiStore,
     A: GoogleAuthorizer + 'static,
 {
-    let address = req.peer_addr().map(|peer| peer.ip());
+    let client = req.peer_addr().map(|peer| {
+        ClientKey::of(client_address(
+            peer.ip(),
+            req.headers(),
+            &state.config.trusted_proxies,
+        ))
+    });
     let started = Instant::now();
-    if let Some(address) = address {
-        state
-            .auth_failures
-            .check(address, started)
-            .map_err(|wait| ApiError::TooManyAuthFailures {
-                retry_after_secs: whole_seconds(wait),
-            })?;
-    }
+    // Only a failed key is counted and limited: a valid key is never refused because of failures
+    // from its address, which others behind the same proxy or network may have made.
     let failed = |error: ApiError| {
-        if let Some(address) = address {
-            state.auth_failures.record_failure(address, started);
-        }
         tracing::info!(code = error.code(), "authentication failed");
-        error
+        match client.map(|client| state.auth_failures.record_failure(client, started)) {
+            Some(Err(wait)) => ApiError::TooManyAuthFailures {
+                retry_after_secs: whole_seconds(wait),
+            },
+            _ => error,
+        }
     };
     let key = match presented_key(req.headers()) {
         Presented::Nothing => return Err(ApiError::MissingApiKey),

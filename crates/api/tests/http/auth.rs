@@ -308,13 +308,11 @@ async fn failed_attempts_are_limited_per_address() {
         "too_many_auth_failures",
     )
     .await;
-    let valid_but_limited = api.get(&path, &key).await;
-    expect_error(
-        valid_but_limited,
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_auth_failures",
-    )
-    .await;
+    assert_eq!(
+        api.get(&path, &key).await.status(),
+        StatusCode::OK,
+        "a valid key is never refused because of failures from its address"
+    );
     let public = api
         .http
         .get(api.url("/healthz"))

@@ -7,11 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
+use pulse_domain::ports::{CONTACTS_READONLY_SCOPE, MAX_PENDING_CONSENTS_PER_WORKSPACE};
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository};
 use pulse_domain::ports::{ContactListing, ContactsSource, ListingMode, SourceError};
 use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, Secret};
 use pulse_google::fake::{AuthorizeMode, FakeEndpoint};
-use pulse_storage::schema::google_connections;
+use pulse_storage::schema::{google_connections, oauth_pending_authorizations};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
@@ -392,5 +393,212 @@ async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
         api.google.total_requests(FakeEndpoint::Revoke),
         1,
         "nothing left to revoke"
+    );
+}
+
+#[tokio::test]
+async fn a_workspace_keeps_only_its_newest_pending_consents() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let other_key = api.workspace_key("ws-other").await;
+    let other = api
+        .send_json(
+            Method::POST,
+            CONNECT,
+            &other_key,
+            &json!({"workspace_id": "ws-other"}),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::OK);
+    let mut urls = Vec::new();
+    for _ in 0..25 {
+        urls.push(start_connect(&api, &key, None).await);
+    }
+    let database = api.database.as_ref().expect("a database");
+    let mut connection = database.connect().await;
+    let count = |workspace: &'static str| {
+        oauth_pending_authorizations::table
+            .filter(oauth_pending_authorizations::user_id.eq(workspace))
+            .count()
+    };
+    let kept: i64 = count(WS)
+        .get_result(&mut connection)
+        .await
+        .expect("a count");
+    assert_eq!(kept, MAX_PENDING_CONSENTS_PER_WORKSPACE);
+    let others: i64 = count("ws-other")
+        .get_result(&mut connection)
+        .await
+        .expect("a count");
+    assert_eq!(others, 1, "another workspace's consent is not dropped");
+    // The newest consent still completes; the oldest was dropped.
+    let newest = consent(&api, urls.last().expect("a consent")).await;
+    let oldest = consent(&api, &urls[0]).await;
+    assert_eq!(follow(&api, &newest).await.status(), StatusCode::OK);
+    expect_error(
+        follow(&api, &oldest).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_state",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_consent_without_the_contacts_scope_connects_nothing_and_says_what_to_tick() {
+    let api = TestApi::start_with(Settings {
+        cors_origins: vec![CRM_ORIGIN.to_owned()],
+        ..Settings::default()
+    })
+    .await;
+    let key = api.workspace_key(WS).await;
+    pause_for_reauth(&api).await;
+    let unticked = AuthorizeMode::ConsentWithout {
+        account: "partial@example.com".to_owned(),
+        unticked: vec![CONTACTS_READONLY_SCOPE.to_owned()],
+    };
+    api.google.set_authorize_mode(unticked);
+    let return_to = format!("{CRM_ORIGIN}/contacts");
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &authorization_url).await;
+    let response = follow(&api, &callback).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&response)),
+        vec![
+            pair("google", "error"),
+            pair("reason", "missing_contacts_scope")
+        ]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None,
+        "nothing is connected"
+    );
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(
+        config["paused_reason"], "google_reauth_required",
+        "still paused"
+    );
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Revoke),
+        1,
+        "the partial grant is revoked"
+    );
+
+    let without_return_to = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &without_return_to).await;
+    let error = expect_error(
+        follow(&api, &callback).await,
+        StatusCode::BAD_REQUEST,
+        "google_connect_failed",
+    )
+    .await;
+    let message = error["message"].as_str().expect("a message");
+    assert!(
+        message.contains("See and download your contacts"),
+        "{message}"
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+}
+
+/// Starts a browser-bound consent; returns the consent URL and the cookie the answer set.
+async fn start_bound_connect(
+    api: &TestApi,
+    key: &str,
+    return_to: Option<&str>,
+) -> (String, String) {
+    let mut body = json!({"workspace_id": WS, "bind_browser": true});
+    if let Some(return_to) = return_to {
+        body["return_to"] = json!(return_to);
+    }
+    let response = api.send_json(Method::POST, CONNECT, key, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/api/logos-vision/google/callback",
+    ] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().expect("name=value").to_owned();
+    let body = json(response).await;
+    let url = body["authorization_url"]
+        .as_str()
+        .expect("a consent URL")
+        .to_owned();
+    (url, cookie)
+}
+
+async fn follow_with_cookie(api: &TestApi, url: &Url, cookie: Option<&str>) -> Response {
+    let mut request = api.http.get(url.as_str());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.expect("the callback answers")
+}
+
+#[tokio::test]
+async fn a_browser_bound_consent_completes_only_in_the_browser_that_started_it() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let return_to = format!("{}/", api.base);
+
+    // Someone else's browser: no cookie, and another jar's cookie of the same name.
+    let (url, cookie) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    let (_, other_jar) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    assert_ne!(cookie, other_jar);
+    let callback = consent(&api, &url).await;
+    let refused = follow_with_cookie(&api, &callback, Some(&other_jar)).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&refused)),
+        vec![pair("google", "error"), pair("reason", "other_browser")]
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        api.google.total_requests(FakeEndpoint::Token),
+        0,
+        "no code is exchanged"
+    );
+
+    let (url, _) = start_bound_connect(&api, &key, None).await;
+    let callback = consent(&api, &url).await;
+    let error = expect_error(
+        follow_with_cookie(&api, &callback, None).await,
+        StatusCode::BAD_REQUEST,
+        "google_connect_failed",
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        "this sign-in was started in another browser; start connecting again from this one"
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+
+    // The browser that started it.
+    let (url, cookie) = start_bound_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &url).await;
+    let connected = follow_with_cookie(&api, &callback, Some(&cookie)).await;
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+    assert!(query_of(&location(&connected)).contains(&pair("google", "connected")));
+    assert!(
+        api.store
+            .find_connection(&user(WS))
+            .await
+            .expect("read")
+            .is_some()
     );
 }

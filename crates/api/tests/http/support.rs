@@ -50,6 +50,8 @@ pub struct Settings {
     pub database: DatabaseKind,
     /// How long a started consent stays valid.
     pub oauth_state_ttl: Duration,
+    /// `PULSE_PUBLIC_URL` when it is not the loopback address the server listens on.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             },
             database: DatabaseKind::Migrated,
             oauth_state_ttl: Duration::from_secs(600),
+            public_url: None,
         }
     }
 }
@@ -149,7 +152,8 @@ impl TestApi {
             .client_config(&format!("{base}{CALLBACK_PATH}"))
             .expect("a Google config for the fake");
         let authorizer = GoogleClient::new(&google_config).expect("a Google client");
-        let mut config = ApiConfig::new(Url::parse(&base).expect("the base URL"));
+        let public_url = settings.public_url.as_deref().unwrap_or(&base);
+        let mut config = ApiConfig::new(Url::parse(public_url).expect("the public URL"));
         config.cors_origins = settings
             .cors_origins
             .iter()

@@ -31,6 +31,19 @@ pub struct TokenGrant {
     pub scopes: Vec<String>,
 }
 
+/// The one scope pulse-sync asks for and needs: reading the user's contacts.
+pub const CONTACTS_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/contacts.readonly";
+
+impl TokenGrant {
+    /// Whether the user left the contacts permission ticked on the consent screen (Google names
+    /// every granted scope in the token answer).
+    pub fn grants_contacts(&self) -> bool {
+        self.scopes
+            .iter()
+            .any(|scope| scope == CONTACTS_READONLY_SCOPE)
+    }
+}
+
 /// Runs the OAuth2 flow against Google (or the fake Google).
 pub trait GoogleAuthorizer: Send + Sync {
     /// A fresh consent URL with a random state and a PKCE challenge.

@@ -46,6 +46,10 @@ pub trait ConnectionRepository: Send + Sync {
     ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
 }
 
+/// The most consents in progress one workspace keeps: starting another drops its oldest, so a
+/// key holder cannot fill the table.
+pub const MAX_PENDING_CONSENTS_PER_WORKSPACE: i64 = 10;
+
 /// An OAuth consent in progress: kept server-side, single use, short-lived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingAuthorization {
@@ -59,11 +63,15 @@ pub struct PendingAuthorization {
     pub return_to: Option<String>,
     /// When the state stops being accepted.
     pub expires_at: DateTime<Utc>,
+    /// SHA-256 (hex) of the cookie that binds the consent to the browser that started it; the
+    /// callback refuses the consent from any other browser. `None`: not bound.
+    pub browser_binding_hash: Option<String>,
 }
 
 /// Keeps pending OAuth consents until the callback takes them.
 pub trait OAuthStateRepository: Send + Sync {
-    /// Stores a pending consent.
+    /// Stores a pending consent, dropping expired ones and the workspace's oldest beyond
+    /// [`MAX_PENDING_CONSENTS_PER_WORKSPACE`].
     fn save_pending(
         &self,
         pending: &PendingAuthorization,

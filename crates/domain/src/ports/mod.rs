@@ -13,10 +13,13 @@ mod jobs;
 mod profiles;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
-pub use auth::{AuthorizationRequest, GoogleAuthorizer, TokenGrant};
+pub use auth::{AuthorizationRequest, CONTACTS_READONLY_SCOPE, GoogleAuthorizer, TokenGrant};
 pub use clock::{Clock, SystemClock};
 pub use configs::ConfigRepository;
-pub use connections::{ConnectionRepository, OAuthStateRepository, PendingAuthorization};
+pub use connections::{
+    ConnectionRepository, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository,
+    PendingAuthorization,
+};
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
 pub use errors::{EnqueueError, SourceError, StoreError};
 pub use jobs::{JobQueue, JobRepository, Page, RescueReport};

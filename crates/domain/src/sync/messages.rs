@@ -1,5 +1,6 @@
 //! Turns port errors into the failure a person reads on the job and the settings card.
 
+use crate::error_id::ErrorId;
 use crate::ports::{SourceError, StoreError};
 use crate::schedule::{FailureKind, SyncFailure};
 
@@ -20,7 +21,9 @@ pub enum RunError {
     NotConnected,
 }
 
-/// The failure kind, the message for a person, and whether another attempt may help.
+/// The failure kind, the message for a person, and whether another attempt may help. A database
+/// failure is internal: the person reads a fixed message with an error id, the detail is logged
+/// with the same id.
 pub fn failure_for(error: &RunError) -> (SyncFailure, bool) {
     let (kind, message, retryable) = match error {
         RunError::NotConnected => (
@@ -58,11 +61,15 @@ pub fn failure_for(error: &RunError) -> (SyncFailure, bool) {
             ),
             false,
         ),
-        RunError::Store(other) => (
-            FailureKind::Transient,
-            format!("the database failed during the sync ({other})"),
-            true,
-        ),
+        RunError::Store(other) => {
+            let error_id = ErrorId::new();
+            tracing::error!(%error_id, detail = %other, "the database failed during a sync");
+            (
+                FailureKind::Transient,
+                error_id.message(" during the sync"),
+                true,
+            )
+        }
     };
     (SyncFailure { kind, message }, retryable)
 }

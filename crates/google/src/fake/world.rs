@@ -68,6 +68,14 @@ pub enum AuthorizeMode {
     },
     /// The user refuses: redirect with `error=access_denied`.
     Deny,
+    /// The user consents as this account but unticks some of the requested scopes on the
+    /// consent screen: the code and its tokens carry only the others.
+    ConsentWithout {
+        /// The consenting account.
+        account: String,
+        /// The requested scopes the user did not grant.
+        unticked: Vec<String>,
+    },
 }
 
 /// Requests counted for one account and endpoint (`account` is empty when it was unknown).
@@ -335,9 +343,12 @@ impl World {
         &mut self,
         params: &HashMap<String, String>,
     ) -> Result<String, AuthorizeError> {
-        let consenting = match &self.authorize_mode {
-            AuthorizeMode::Consent { account } => Some(account.clone()),
-            AuthorizeMode::Deny => None,
+        let (consenting, unticked) = match &self.authorize_mode {
+            AuthorizeMode::Consent { account } => (Some(account.clone()), Vec::new()),
+            AuthorizeMode::Deny => (None, Vec::new()),
+            AuthorizeMode::ConsentWithout { account, unticked } => {
+                (Some(account.clone()), unticked.clone())
+            }
         };
         self.count(FakeEndpoint::Authorize, consenting.as_deref());
         let refuse = |status: u16, message: &str| AuthorizeError {
@@ -400,6 +411,11 @@ impl World {
                         .entry(account.clone())
                         .or_insert_with(|| Account::new(Dataset::Empty));
                     let code = random_token("4/fake-code-");
+                    let granted = scope
+                        .split(' ')
+                        .filter(|requested| !unticked.iter().any(|no| no == requested))
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     self.codes.insert(
                         code.clone(),
                         AuthCode {
@@ -407,14 +423,14 @@ impl World {
                             client_id: self.client_id.clone(),
                             redirect_uri: redirect_uri.to_owned(),
                             challenge,
-                            scope: scope.to_owned(),
+                            scope: granted.clone(),
                             offline: param("access_type") == Some("offline"),
                             used: false,
                             issued_at: Instant::now(),
                         },
                     );
                     query.append_pair("code", &code);
-                    query.append_pair("scope", scope);
+                    query.append_pair("scope", &granted);
                     query.append_pair("authuser", "0");
                     query.append_pair("prompt", "consent");
                 }

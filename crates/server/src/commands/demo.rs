@@ -109,7 +109,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
         let state = http::api_state(
             &api_store,
             &google,
-            http::api_config(&args.http, public_url.clone()),
+            http::api_config(&args.http, public_url.clone())?,
         )?;
         let grace = Duration::from_secs(args.scheduler.shutdown_grace_seconds);
         let server = http::start(bound, state, grace)?;

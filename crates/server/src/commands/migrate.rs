@@ -1,14 +1,15 @@
 //! `pulse-sync migrate`: applies the embedded migrations to `DATABASE_URL`.
 
 use clap::Args;
+use pulse_domain::Secret;
 use pulse_storage::{MigrationReport, StorageError};
 
 /// Options of `pulse-sync migrate`.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// The PostgreSQL database to migrate.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = crate::settings::parse::secret)]
+    pub database_url: Secret,
 }
 
 /// Why `migrate` failed.
@@ -21,7 +22,7 @@ pub enum MigrateError {
 
 /// Applies the pending migrations and prints how many ran.
 pub async fn run(args: &MigrateArgs) -> Result<(), MigrateError> {
-    let report = pulse_storage::run_migrations(&args.database_url).await?;
+    let report = pulse_storage::run_migrations(args.database_url.expose()).await?;
     println!("{}", summary(&report));
     for version in &report.applied {
         tracing::info!(%version, "migration applied");

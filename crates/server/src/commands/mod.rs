@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod demo;
+pub mod encryption_key;
 pub mod migrate;
 pub mod serve;
 pub mod status;

@@ -104,7 +104,7 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
                 let state = http::api_state(
                     &api_store,
                     &google,
-                    http::api_config(&args.http, public_url.clone()),
+                    http::api_config(&args.http, public_url.clone())?,
                 )?;
                 let grace = std::time::Duration::from_secs(args.scheduler.shutdown_grace_seconds);
                 let server = http::start(bound, state, grace)?;

@@ -9,18 +9,19 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::BoolishValueParser;
+use pulse_domain::Secret;
 use pulse_storage::{PoolerMode, SessionSettings, SessionTimeouts};
 use url::Url;
 
-use crate::settings::parse::{self, Origins};
+use crate::settings::parse::{self, Origins, TrustedProxies};
 use crate::settings::variables::{
-    DATABASE_URL, PULSE_ADMIN_API_KEY, PULSE_API_POOL_SIZE, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND,
-    PULSE_CORS_ORIGINS, PULSE_DATA_DIR, PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
+    DATABASE_URL, PULSE_API_POOL_SIZE, PULSE_AUTH_FAILURE_LIMIT, PULSE_BIND, PULSE_CORS_ORIGINS,
+    PULSE_DATA_DIR, PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS,
     PULSE_DATABASE_LOCK_TIMEOUT_SECONDS, PULSE_DATABASE_POOLER,
     PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_ENCRYPTION_KEY, PULSE_LEASE_SECONDS,
     PULSE_PREVIOUS_ENCRYPTION_KEYS, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
-    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKER_POOL_SIZE,
-    PULSE_WORKERS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_TRUSTED_PROXIES,
+    PULSE_WORKER_POOL_SIZE, PULSE_WORKERS,
 };
 
 /// The default of `PULSE_BIND`: the seed's port, on loopback only.
@@ -34,8 +35,8 @@ pub const DEFAULT_DATA_DIR: &str = ".pulse-data";
 pub struct DatabaseArgs {
     /// The PostgreSQL database, e.g. postgres://user:password@host:5432/pulse. Without it, a
     /// local PostgreSQL is started in --data-dir (kept between runs).
-    #[arg(long, env = DATABASE_URL, hide_env_values = true)]
-    pub database_url: Option<String>,
+    #[arg(long, env = DATABASE_URL, hide_env_values = true, value_parser = parse::secret)]
+    pub database_url: Option<Secret>,
     /// Where the local PostgreSQL and its generated encryption key live when DATABASE_URL is not
     /// set.
     #[arg(long, env = PULSE_DATA_DIR, default_value = DEFAULT_DATA_DIR)]
@@ -66,8 +67,8 @@ impl DatabaseArgs {
     /// `DATABASE_URL` when given and not blank.
     pub fn url(&self) -> Option<&str> {
         self.database_url
-            .as_deref()
-            .map(str::trim)
+            .as_ref()
+            .map(|url| url.expose().trim())
             .filter(|url| !url.is_empty())
     }
 
@@ -93,11 +94,11 @@ pub struct EncryptionArgs {
     /// The key that seals secrets (base64 of 32 random bytes, e.g. `openssl rand -base64 32`).
     /// Required with DATABASE_URL; on the local PostgreSQL one is generated and kept in
     /// --data-dir.
-    #[arg(long, env = PULSE_ENCRYPTION_KEY, hide_env_values = true)]
-    pub encryption_key: Option<String>,
+    #[arg(long, env = PULSE_ENCRYPTION_KEY, hide_env_values = true, value_parser = parse::secret)]
+    pub encryption_key: Option<Secret>,
     /// Older keys, comma-separated, still accepted for opening secrets (key rotation).
-    #[arg(long, env = PULSE_PREVIOUS_ENCRYPTION_KEYS, hide_env_values = true)]
-    pub previous_encryption_keys: Option<String>,
+    #[arg(long, env = PULSE_PREVIOUS_ENCRYPTION_KEYS, hide_env_values = true, value_parser = parse::secret)]
+    pub previous_encryption_keys: Option<Secret>,
 }
 
 /// The HTTP server: where it listens, who may call it, and its own public origin.
@@ -113,9 +114,10 @@ pub struct HttpArgs {
     /// Browser origins allowed to call the API, comma-separated [default: none].
     #[arg(long, env = PULSE_CORS_ORIGINS, value_parser = parse::origins)]
     pub cors_origins: Option<Origins>,
-    /// A key accepted as an admin API key, besides the stored ones.
-    #[arg(long, env = PULSE_ADMIN_API_KEY, hide_env_values = true)]
-    pub admin_api_key: Option<String>,
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client
+    /// address for the failed-authentication limit [default: none: the TCP peer is the client].
+    #[arg(long, env = PULSE_TRUSTED_PROXIES, value_parser = parse::trusted_proxies)]
+    pub trusted_proxies: Option<TrustedProxies>,
     /// Failed authentication attempts per minute from one client address before it gets 429.
     #[arg(long, env = PULSE_AUTH_FAILURE_LIMIT, default_value = "20", value_parser = parse::auth_failure_limit)]
     pub auth_failure_limit: u32,

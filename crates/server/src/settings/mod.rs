@@ -1,6 +1,7 @@
 //! The configuration of pulse-sync: the variables it reads ([`variables::VARIABLES`]), the clap
 //! argument groups that read them, their value parsers, and the error of a bad setting.
 
+pub mod admin_key;
 pub mod args;
 pub mod error;
 pub mod parse;

@@ -1,10 +1,12 @@
 //! Value parsers for the command line: each checks one setting and, when it refuses a value, says
 //! which environment variable (and flag) holds it and what it should be.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
-use pulse_api::{AllowedOrigin, parse_origin_list};
+use pulse_api::{AllowedOrigin, IpNet, parse_origin_list};
+use pulse_domain::Secret;
 use pulse_storage::PoolerMode;
 use url::Url;
 
@@ -14,8 +16,8 @@ use crate::settings::variables::{
     PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, PULSE_DATABASE_LOCK_TIMEOUT_SECONDS,
     PULSE_DATABASE_POOLER, PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_LEASE_SECONDS,
     PULSE_LOG_FORMAT, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
-    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_WORKER_POOL_SIZE,
-    PULSE_WORKERS,
+    PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_TRUSTED_PROXIES,
+    PULSE_WORKER_POOL_SIZE, PULSE_WORKERS,
 };
 
 /// The most workers one process may run.
@@ -27,6 +29,12 @@ const MAX_SECONDS: u64 = 86_400;
 /// The CORS origins of `PULSE_CORS_ORIGINS`, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origins(pub Vec<AllowedOrigin>);
+
+/// A setting that holds a secret (a database URL with its password, an encryption key): kept
+/// wrapped so that `Debug` output never shows it.
+pub fn secret(raw: &str) -> Result<Secret, Infallible> {
+    Ok(Secret::new(raw))
+}
 
 /// `PULSE_BIND`: an IP address and port, such as `127.0.0.1:3003` or `0.0.0.0:0`.
 pub fn bind_address(raw: &str) -> Result<SocketAddr, String> {
@@ -54,6 +62,17 @@ pub fn origins(raw: &str) -> Result<Origins, String> {
         .map(Origins)
         .map_err(|error| format!("{PULSE_CORS_ORIGINS}: {error}"))
 }
+
+/// `PULSE_TRUSTED_PROXIES`: comma-separated addresses or CIDR blocks.
+pub fn trusted_proxies(raw: &str) -> Result<TrustedProxies, String> {
+    pulse_api::parse_trusted_proxies(raw)
+        .map(TrustedProxies)
+        .map_err(|error| format!("{PULSE_TRUSTED_PROXIES}: {error}"))
+}
+
+/// The proxies of `PULSE_TRUSTED_PROXIES`, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(pub Vec<IpNet>);
 
 /// `PULSE_AUTH_FAILURE_LIMIT`: at least one failed attempt per minute.
 pub fn auth_failure_limit(raw: &str) -> Result<u32, String> {

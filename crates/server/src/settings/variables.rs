@@ -34,8 +34,12 @@ pub const PULSE_PREVIOUS_ENCRYPTION_KEYS: &str =
     pulse_storage::crypto::PREVIOUS_ENCRYPTION_KEYS_VAR;
 /// A key accepted as an admin API key besides the stored ones.
 pub const PULSE_ADMIN_API_KEY: &str = "PULSE_ADMIN_API_KEY";
+/// A file holding the admin key (instead of `PULSE_ADMIN_API_KEY`).
+pub const PULSE_ADMIN_API_KEY_FILE: &str = "PULSE_ADMIN_API_KEY_FILE";
 /// Browser origins allowed to call the API (comma-separated).
 pub const PULSE_CORS_ORIGINS: &str = "PULSE_CORS_ORIGINS";
+/// Proxies whose `X-Forwarded-For` names the client address (addresses or CIDR blocks).
+pub const PULSE_TRUSTED_PROXIES: &str = "PULSE_TRUSTED_PROXIES";
 /// Failed authentication attempts per minute per client address before 429.
 pub const PULSE_AUTH_FAILURE_LIMIT: &str = "PULSE_AUTH_FAILURE_LIMIT";
 /// The due scanner's longest sleep, in seconds.
@@ -77,8 +81,10 @@ pub const VARIABLES: &[&str] = &[
     PULSE_ENCRYPTION_KEY,
     PULSE_PREVIOUS_ENCRYPTION_KEYS,
     PULSE_ADMIN_API_KEY,
+    PULSE_ADMIN_API_KEY_FILE,
     PULSE_CORS_ORIGINS,
     PULSE_AUTH_FAILURE_LIMIT,
+    PULSE_TRUSTED_PROXIES,
     PULSE_SCHEDULER_TICK_SECONDS,
     PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
     PULSE_WORKERS,

@@ -7,6 +7,7 @@ mod connections;
 mod job_queue;
 mod job_rows;
 mod jobs;
+mod key_rotation;
 mod oauth_states;
 mod page_write;
 mod profiles;

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use pulse_domain::UserId;
-use pulse_domain::ports::{OAuthStateRepository, PendingAuthorization, StoreError};
+use pulse_domain::ports::{
+    MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository, PendingAuthorization, StoreError,
+};
 
 use crate::crypto::SealedSecret;
 use crate::error::StorageError;
@@ -23,10 +25,11 @@ struct PendingRow {
     pkce_verifier_key_id: String,
     return_to: Option<String>,
     expires_at: DateTime<Utc>,
+    browser_binding_hash: Option<String>,
 }
 
 /// The associated data that binds a sealed verifier to its state.
-fn verifier_context(state: &str) -> String {
+pub(crate) fn verifier_context(state: &str) -> String {
     format!("oauth_pending_authorizations.pkce_verifier:{state}")
 }
 
@@ -36,9 +39,23 @@ impl PgStore {
             .keys()
             .seal(&consent.pkce_verifier, &verifier_context(&consent.state))?;
         let mut connection = self.transaction().await?;
-        // Consents nobody came back for are purged as new ones arrive (indexed by expiry).
+        // Consents nobody came back for are purged as new ones arrive (indexed by expiry), and a
+        // workspace keeps only its newest ones, with room for this one.
+        let kept = diesel::alias!(pending as kept);
+        let newest_kept = kept
+            .filter(kept.field(pending::user_id).eq(consent.user_id.as_str()))
+            .order((
+                kept.field(pending::expires_at).desc(),
+                kept.field(pending::state).desc(),
+            ))
+            .limit(MAX_PENDING_CONSENTS_PER_WORKSPACE - 1)
+            .select(kept.field(pending::state));
         diesel::delete(pending::table)
-            .filter(pending::expires_at.lt(diesel::dsl::now))
+            .filter(
+                pending::expires_at.lt(diesel::dsl::now).or(pending::user_id
+                    .eq(consent.user_id.as_str())
+                    .and(pending::state.ne_all(newest_kept))),
+            )
             .execute(&mut *connection)
             .await?;
         diesel::insert_into(pending::table)
@@ -50,6 +67,7 @@ impl PgStore {
                 pending::pkce_verifier_key_id.eq(&verifier.key_id),
                 pending::return_to.eq(consent.return_to.as_deref()),
                 pending::expires_at.eq(consent.expires_at),
+                pending::browser_binding_hash.eq(consent.browser_binding_hash.as_deref()),
             ))
             .execute(&mut *connection)
             .await?;
@@ -87,6 +105,7 @@ impl PgStore {
             state: row.state,
             return_to: row.return_to,
             expires_at: row.expires_at,
+            browser_binding_hash: row.browser_binding_hash,
         }))
     }
 }

@@ -14,6 +14,7 @@ fn pending(state: &str, expires_in: TimeDelta) -> PendingAuthorization {
         pkce_verifier: Secret::new(format!("verifier-for-{state}")),
         return_to: Some("https://crm.example.com/settings".to_owned()),
         expires_at: now() + expires_in,
+        browser_binding_hash: None,
     }
 }
 

@@ -387,6 +387,7 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
             pkce_verifier: Secret::new("verifier"),
             return_to: None,
             expires_at: now() + TimeDelta::minutes(10),
+            browser_binding_hash: None,
         })
         .await
         .expect("save a pending consent");

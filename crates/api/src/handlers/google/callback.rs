@@ -2,8 +2,10 @@
 //! state authenticates it; the code is exchanged with the stored PKCE verifier, the grant stored
 //! (encrypted by the store), a paused auto-sync unpaused, and the browser sent to `return_to`.
 
+use std::fmt;
+
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use pulse_domain::ports::{GoogleAuthorizer, PendingAuthorization};
 use pulse_domain::{ConfigUpdate, NewConnection, apply_update};
@@ -12,6 +14,7 @@ use utoipa::IntoParams;
 
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::handlers::google::browser_binding::carries_binding;
 use crate::handlers::google::return_to::with_outcome;
 use crate::state::{ApiState, ApiStore};
 use crate::views::StatusView;
@@ -22,8 +25,19 @@ const MAX_STATE_CHARS: usize = 512;
 /// Google's error codes are short snake-case words; anything else is reported generically.
 const MAX_REASON_CHARS: usize = 40;
 
-/// What Google adds to the redirect (other parameters it sends are ignored).
-#[derive(Debug, Deserialize, IntoParams)]
+/// The redirect's reason when the consent was completed in another browser than it was started in.
+const OTHER_BROWSER: &str = "other_browser";
+
+/// What the person is told then (nothing was connected).
+const OTHER_BROWSER_MESSAGE: &str =
+    "this sign-in was started in another browser; start connecting again from this one";
+
+/// The redirect's reason when the user unticked the contacts permission on the consent screen.
+const MISSING_CONTACTS_SCOPE: &str = "missing_contacts_scope";
+
+/// What Google adds to the redirect (other parameters it sends are ignored); `Debug` hides the
+/// code and the state.
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct CallbackQuery {
     /// The state from the consent URL.
@@ -32,6 +46,17 @@ pub(crate) struct CallbackQuery {
     pub code: Option<String>,
     /// Google's error code, e.g. `access_denied`, on refusal.
     pub error: Option<String>,
+}
+
+impl fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("CallbackQuery")
+            .field("state", &redacted(&self.state))
+            .field("code", &redacted(&self.code))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Why finishing the consent failed: a short reason for the redirect, and what to answer when
@@ -72,12 +97,19 @@ impl Failure {
 )]
 pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
     state: web::Data<ApiState<S, A>>,
+    req: HttpRequest,
     query: ApiQuery<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
     let now = state.now();
     let pending = take_pending(&state, query.state.as_deref(), now).await?;
-    let outcome = finish(&state, &pending, query.code, query.error, now).await;
+    let outcome = match &pending.browser_binding_hash {
+        Some(expected) if !carries_binding(&req, expected) => {
+            tracing::warn!(workspace = %pending.user_id, "a consent bound to another browser was refused");
+            Err(Failure::refused(OTHER_BROWSER, OTHER_BROWSER_MESSAGE))
+        }
+        _ => finish(&state, &pending, query.code, query.error, now).await,
+    };
     match (outcome, pending.return_to.as_deref()) {
         (Ok(()), Some(return_to)) => redirect(return_to, &[("google", "connected")]),
         (Ok(()), None) => Ok(HttpResponse::Ok().json(StatusView {
@@ -145,6 +177,17 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
             tracing::warn!(workspace = %workspace, %error, "exchanging the authorization code failed");
             Failure::refused("exchange_failed", "Google did not accept the authorization code")
         })?;
+    if !grant.grants_contacts() {
+        tracing::warn!(workspace = %workspace, granted = ?grant.scopes, "Google granted no access to the contacts");
+        // Nothing is kept of a grant that cannot sync: it is revoked at Google too.
+        if let Err(error) = state.authorizer.revoke(&grant.access_token).await {
+            tracing::warn!(workspace = %workspace, %error, "revoking the grant without the contacts scope failed");
+        }
+        return Err(Failure::refused(
+            MISSING_CONTACTS_SCOPE,
+            "Google did not grant access to the contacts; connect again and tick \"See and download your contacts\" on Google's page",
+        ));
+    }
     let refresh_token = grant.refresh_token.ok_or_else(|| {
         tracing::warn!(workspace = %workspace, "Google granted no refresh token");
         Failure::refused(

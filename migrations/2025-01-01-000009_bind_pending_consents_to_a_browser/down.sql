@@ -1,0 +1,1 @@
+ALTER TABLE oauth_pending_authorizations DROP COLUMN browser_binding_hash;
