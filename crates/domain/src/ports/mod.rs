@@ -15,7 +15,7 @@ mod profiles;
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
 pub use auth::{AuthorizationRequest, GoogleAuthorizer, TokenGrant};
 pub use clock::{Clock, SystemClock};
-pub use configs::ConfigRepository;
+pub use configs::{ConfigRepository, SettingsView};
 pub use connections::{ConnectionRepository, OAuthStateRepository, PendingAuthorization};
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
 pub use errors::{EnqueueError, SourceError, StoreError};

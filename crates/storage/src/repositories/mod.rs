@@ -10,6 +10,7 @@ mod jobs;
 mod oauth_states;
 mod page_write;
 mod profiles;
+mod settings;
 mod sync_runs;
 
 pub use job_queue::NOTIFY_CHANNEL;
