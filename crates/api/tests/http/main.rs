@@ -12,4 +12,5 @@ mod jobs;
 mod openapi;
 mod operations;
 mod profiles;
+mod revocation;
 mod support;
