@@ -248,10 +248,16 @@ mod tests {
         let now = Utc::now();
         let key = record(Some(now - TimeDelta::seconds(10)));
         cache.admit("h", &key, 1, cache.ticket());
-        assert_eq!(cache.lookup("h", now).and_then(|k| k.last_used_at), key.last_used_at);
+        assert_eq!(
+            cache.lookup("h", now).and_then(|k| k.last_used_at),
+            key.last_used_at
+        );
         assert!(cache.take_uses().is_empty());
         let later = now + LAST_USED_RESOLUTION;
-        assert_eq!(cache.lookup("h", later).and_then(|k| k.last_used_at), Some(later));
+        assert_eq!(
+            cache.lookup("h", later).and_then(|k| k.last_used_at),
+            Some(later)
+        );
         assert_eq!(cache.take_uses(), vec![(key.id, later)]);
     }
 }

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::Status;
+use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::AsyncPgConnection;
 use futures::FutureExt;
 
 use crate::connection::{DatabaseUrl, PoolerMode, SessionSettings, SessionTimeouts};

@@ -6,11 +6,11 @@
 //! skips the `Parse`; with `PULSE_DATABASE_POOLER=transaction` the cache is disabled on the
 //! connection (see [`crate::connection`]), so nothing named outlives a transaction.
 
+use diesel::QueryResult;
 use diesel::expression::{AsExpression, TypedExpressionType};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{SqlType, Untyped};
-use diesel::QueryResult;
 
 /// One piece of a statement: SQL text, or a bound value (rendered as its `$n` placeholder).
 enum Piece<'a> {

@@ -31,7 +31,12 @@ async fn a_key_revoked_on_one_server_is_refused_there_at_once_and_soon_on_the_ot
     }
 
     assert!(a.store.revoke_key(id, Utc::now()).await.expect("revoked"));
-    expect_error(a.get(&path, &key).await, StatusCode::UNAUTHORIZED, "invalid_api_key").await;
+    expect_error(
+        a.get(&path, &key).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_api_key",
+    )
+    .await;
 
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -47,8 +52,12 @@ async fn a_key_revoked_on_one_server_is_refused_there_at_once_and_soon_on_the_ot
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for server in [&a, &b] {
-        expect_error(server.get(&path, &key).await, StatusCode::UNAUTHORIZED, "invalid_api_key")
-            .await;
+        expect_error(
+            server.get(&path, &key).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+        )
+        .await;
     }
 }
 

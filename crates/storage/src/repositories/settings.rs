@@ -3,8 +3,8 @@
 //! version (one statement that also returns the connection's state).
 
 use chrono::{DateTime, Utc};
-use diesel::{OptionalExtension, QueryableByName};
 use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::SettingsView;
 use pulse_domain::{AutoSyncConfig, ConnectionStatus, UserId};
@@ -16,7 +16,8 @@ use crate::store::PgStore;
 
 /// The configuration's columns, its row version and the connection's state, as every statement
 /// here returns them (from `c`, the configuration, and `g`, the connection).
-const SETTINGS_COLUMNS: &str = "c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at,
+const SETTINGS_COLUMNS: &str =
+    "c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at,
         c.grid_slot_at, c.consecutive_failures, c.paused_reason, c.last_error, c.created_at,
         c.updated_at, c.row_version, g.status AS connection_status";
 
@@ -232,7 +233,8 @@ impl PgStore {
             return Ok(current.view);
         }
         let write = ConfigWrite::new(user, &next, now);
-        let written = write_if_unchanged(&mut connection, &write, current.version.as_deref()).await?;
+        let written =
+            write_if_unchanged(&mut connection, &write, current.version.as_deref()).await?;
         connection.commit().await?;
         if let Some(written) = written {
             return Ok(written.view);

@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pulse_domain::ports::{ConfigRepository, ConnectionRepository, SettingsView};
-use pulse_domain::{ConfigUpdate, ConnectionStatus, NewConnection, Secret, SyncInterval, apply_update};
+use pulse_domain::{
+    ConfigUpdate, ConnectionStatus, NewConnection, Secret, SyncInterval, apply_update,
+};
 use pulse_storage::testing::TestDatabase;
 
 use crate::support::{at, execute, user};
@@ -65,7 +67,10 @@ async fn the_view_brings_the_config_and_the_connection_state_together() {
     let view = store.settings_view(&user("both")).await.unwrap();
     assert_eq!(view, changed);
 
-    store.mark_reauth_required(&user("both"), at(2)).await.unwrap();
+    store
+        .mark_reauth_required(&user("both"), at(2))
+        .await
+        .unwrap();
     let view = store.settings_view(&user("both")).await.unwrap();
     assert_eq!(view.connection, Some(ConnectionStatus::ReauthRequired));
     assert_eq!(view.config, stored);
@@ -88,7 +93,10 @@ async fn a_change_that_stores_nothing_writes_nothing() {
         })
         .await
         .unwrap();
-    assert_eq!(again, first, "same settings: the row (and updated_at) unchanged");
+    assert_eq!(
+        again, first,
+        "same settings: the row (and updated_at) unchanged"
+    );
 }
 
 #[tokio::test]
@@ -127,9 +135,16 @@ async fn a_row_changed_between_the_read_and_the_write_is_changed_again_under_the
         })
         .await
         .unwrap();
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the change ran again on the newer row");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the change ran again on the newer row"
+    );
     let config = changed.config.expect("stored");
     assert_eq!(config.interval_hours.hours(), 12);
     assert_eq!(config.last_error.as_deref(), Some("written by another"));
-    assert_eq!(store.find_config(&user("race")).await.unwrap(), Some(config));
+    assert_eq!(
+        store.find_config(&user("race")).await.unwrap(),
+        Some(config)
+    );
 }
