@@ -144,6 +144,23 @@ impl TestApi {
                 (None, store)
             }
         };
+        Self::serve_store(settings, database, store).await
+    }
+
+    /// A second server on this server's database, with a store (pool and key cache) of its
+    /// own, as another replica of the service would run.
+    pub async fn beside(&self) -> Self {
+        let database = self.database.as_ref().expect("a server with a database");
+        let store = PgStore::new(database.pool(), TestDatabase::key_ring());
+        Self::serve_store(Settings::default(), None, store).await
+    }
+
+    /// Serves the API over `store`, keeping `database` alive with the server.
+    async fn serve_store(
+        settings: Settings,
+        database: Option<TestDatabase>,
+        store: PgStore,
+    ) -> Self {
         let google = FakeGoogle::start(FakeOptions::default()).expect("the fake Google starts");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let address = listener.local_addr().expect("the bound address");

@@ -15,7 +15,7 @@ mod profiles;
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
 pub use auth::{AuthorizationRequest, CONTACTS_READONLY_SCOPE, GoogleAuthorizer, TokenGrant};
 pub use clock::{Clock, SystemClock};
-pub use configs::ConfigRepository;
+pub use configs::{ConfigRepository, SettingsView};
 pub use connections::{
     ConnectionRepository, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository,
     PendingAuthorization,
