@@ -99,15 +99,8 @@ where
         () = keep_alive(queue, lease, timing, claimed_at) => Stopped::LeaseLost,
         () = stop.cancelled() => Stopped::Shutdown,
     };
-    // A heartbeat also finds the lease gone when the run itself just ended the job: give the run
-    // one heartbeat interval to finish what follows (the config update) before stopping it.
-    let stopped = match stopped {
-        Stopped::LeaseLost => match tokio::time::timeout(timing.heartbeat, &mut run).await {
-            Ok(result) => Stopped::Ran(result),
-            Err(_) => Stopped::LeaseLost,
-        },
-        other => other,
-    };
+    // The run records its whole end in one transaction, so a heartbeat that finds the lease
+    // gone means another attempt owns the job: nothing of this run remains to finish.
     let end = match stopped {
         Stopped::Ran(Ok(outcome)) => JobEnd::Finished(outcome),
         Stopped::Ran(Err(error)) => JobEnd::Unrecorded(error),

@@ -59,7 +59,7 @@ impl ConfigRow {
 /// The values written for a configuration.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = configs, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
-struct ConfigWrite<'a> {
+pub(crate) struct ConfigWrite<'a> {
     user_id: &'a str,
     enabled: bool,
     interval_hours: i32,
@@ -74,7 +74,8 @@ struct ConfigWrite<'a> {
 }
 
 impl<'a> ConfigWrite<'a> {
-    fn new(user: &'a UserId, config: &'a AutoSyncConfig, now: DateTime<Utc>) -> Self {
+    /// The row for `config`, created at `now` when it is new.
+    pub(crate) fn new(user: &'a UserId, config: &'a AutoSyncConfig, now: DateTime<Utc>) -> Self {
         let created_at = config.created_at.unwrap_or(now);
         Self {
             user_id: user.as_str(),

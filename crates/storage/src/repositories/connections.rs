@@ -31,6 +31,7 @@ struct ConnectionRow {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    generation: i64,
 }
 
 /// The associated data that binds a sealed refresh token to its column and user.
@@ -104,6 +105,7 @@ impl ConnectionRow {
             status: ConnectionStatus::parse(&self.status)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            generation: self.generation,
         })
     }
 }
@@ -188,7 +190,10 @@ impl PgStore {
             .values((&write, connections::created_at.eq(now)))
             .on_conflict(connections::user_id)
             .do_update()
-            .set(&write)
+            .set((
+                &write,
+                connections::generation.eq(connections::generation + 1),
+            ))
             .returning(ConnectionRow::as_returning())
             .get_result(&mut *connection)
             .await?;
@@ -267,6 +272,7 @@ async fn forget_locked(
             connections::sync_token_issued_at.eq(None::<DateTime<Utc>>),
             connections::status.eq(ConnectionStatus::Revoked.as_str()),
             connections::updated_at.eq(now),
+            connections::generation.eq(connections::generation + 1),
         ))
         .execute(connection)
         .await?;

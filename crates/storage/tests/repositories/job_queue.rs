@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use futures::StreamExt;
-use pulse_domain::ports::{
-    CompletedRun, ConfigRepository, JobQueue, JobRepository, StoreError, SyncRunStore,
-};
+use pulse_domain::ports::{ConfigRepository, JobQueue, JobRepository, StoreError, SyncRunStore};
 use pulse_domain::{
     AutoSyncConfig, JobCounts, JobStatus, JobTrigger, PausedReason, SyncInterval, UserId,
 };
@@ -15,7 +13,7 @@ use pulse_storage::PgStore;
 use pulse_storage::repositories::NOTIFY_CHANNEL;
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, count, draft, execute, now, page, user};
+use crate::support::{at, claimed, completed, count, draft, execute, failed, now, page, user};
 
 /// Stores an enabled config due at `next` with an interval of `hours`.
 async fn schedule(store: &PgStore, user_id: &UserId, hours: i64, next: Option<i64>) {
@@ -115,7 +113,7 @@ async fn a_user_with_an_active_job_is_not_enqueued_again() {
         .unwrap()
         .expect("claimed");
     store
-        .fail_run(&lease, "boom", JobCounts::default(), None)
+        .end_run(&lease, failed("boom", JobCounts::default(), None, None))
         .await
         .unwrap();
     assert_eq!(store.earliest_due_at().await.unwrap(), Some(at(-5)));
@@ -454,19 +452,14 @@ async fn a_late_worker_whose_lease_was_rescued_changes_nothing() {
         0,
         "a fenced-out page writes no profile"
     );
-    let run = CompletedRun {
-        counts: JobCounts::default(),
-        sync_token: None,
-        full_listing: true,
-        finished_at: at(5),
-    };
+    let run = completed(JobCounts::default(), true, None, None);
     assert_eq!(
-        store.complete_run(&old, run.clone()).await,
+        store.end_run(&old, run.clone()).await,
         Err(StoreError::LeaseLost)
     );
     assert_eq!(
         store
-            .fail_run(&old, "late", JobCounts::default(), None)
+            .end_run(&old, failed("late", JobCounts::default(), None, None))
             .await,
         Err(StoreError::LeaseLost)
     );
@@ -477,7 +470,7 @@ async fn a_late_worker_whose_lease_was_rescued_changes_nothing() {
     assert_eq!(current.worker_id.as_deref(), Some("new-worker"));
     assert_eq!(current.attempt, new.attempt);
 
-    store.complete_run(&new, run).await.unwrap();
+    store.end_run(&new, run).await.unwrap();
     assert_eq!(
         store.find_job(job.id).await.unwrap().expect("job").status,
         JobStatus::Completed

@@ -11,5 +11,6 @@ mod job_queue;
 mod jobs;
 mod oauth_states;
 mod profiles;
+mod run_end;
 mod support;
 mod sync_runs;
