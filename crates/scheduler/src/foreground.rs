@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::backoff::sleep_or_cancelled;
 use crate::config::SchedulerConfig;
 use crate::error::ForegroundError;
+use crate::heartbeat::HeldLeases;
 use crate::job_task::{JobEnd, LeaseTiming, run_leased};
 use crate::runner::SyncRunner;
 use crate::worker_id::worker_id;
@@ -65,7 +66,15 @@ where
             tracing::info!(user = %user, job = %job.id, "[scheduler] a scheduler claimed the job first; following it");
             return follow(queue, job.id, config, cancel).await;
         };
-        let end = run_leased(queue, runner, &lease, timing, claimed_at, cancel, progress).await;
+        let held = HeldLeases::default();
+        let lost = held.hold(&lease, claimed_at + timing.lease_std);
+        let beating = CancellationToken::new();
+        let run = async {
+            let end = run_leased(queue, runner, &lease, &lost, cancel, progress).await;
+            beating.cancel();
+            end
+        };
+        let (end, ()) = tokio::join!(run, held.keep_alive(queue, timing, &beating));
         let JobEnd::Finished(SyncOutcome::Retrying { retry_at, .. }) = &end else {
             return Ok(ForegroundRun::Ran {
                 job_id: job.id,

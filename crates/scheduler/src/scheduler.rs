@@ -42,6 +42,7 @@ where
                 config,
                 worker_id,
                 wakeup,
+                held: Arc::default(),
             },
         })
     }

@@ -73,11 +73,15 @@ async fn a_late_worker_cannot_overwrite_the_rescued_jobs_new_attempt() {
         "the late run did list"
     );
     // Nor does any single write get through.
-    assert!(
-        !store
-            .heartbeat(&late, Utc::now() + TimeDelta::minutes(5))
+    assert_eq!(
+        store
+            .heartbeat(
+                std::slice::from_ref(&late),
+                Utc::now() + TimeDelta::minutes(5)
+            )
             .await
-            .unwrap()
+            .unwrap(),
+        vec![late.job_id]
     );
     let late_profiles = [draft("people/late", "late@example.com")];
     let page = PageWrite {

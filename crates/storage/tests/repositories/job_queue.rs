@@ -341,19 +341,36 @@ async fn concurrent_claims_never_return_the_same_job() {
 }
 
 #[tokio::test]
-async fn heartbeats_extend_only_the_current_attempt() {
+async fn one_heartbeat_extends_every_current_attempt_and_names_the_lost_ones() {
     let database = TestDatabase::new().await;
     let store = database.store();
-    let lease = claimed(&store, &user("beat")).await;
-    let until = now() + TimeDelta::minutes(5);
-    assert!(store.heartbeat(&lease, until).await.unwrap());
-    let job = store.find_job(lease.job_id).await.unwrap().expect("job");
-    assert_eq!(job.lease_expires_at, Some(until));
+    let first = claimed(&store, &user("beat-1")).await;
+    let second = claimed(&store, &user("beat-2")).await;
+    let ended = claimed(&store, &user("beat-3")).await;
+    store
+        .end_run(&ended, completed(JobCounts::default(), false, None, None))
+        .await
+        .unwrap();
     let stale = pulse_domain::JobLease {
-        attempt: lease.attempt + 1,
-        ..lease.clone()
+        attempt: second.attempt + 1,
+        ..second.clone()
     };
-    assert!(!store.heartbeat(&stale, until).await.unwrap());
+    let until = now() + TimeDelta::minutes(5);
+    let leases = [first.clone(), stale.clone(), ended.clone()];
+    let mut lost = store.heartbeat(&leases, until).await.unwrap();
+    lost.sort();
+    let mut expected = vec![stale.job_id, ended.job_id];
+    expected.sort();
+    assert_eq!(lost, expected);
+    let job = store.find_job(first.job_id).await.unwrap().expect("job");
+    assert_eq!(job.lease_expires_at, Some(until));
+    let other = store.find_job(second.job_id).await.unwrap().expect("job");
+    assert_ne!(
+        other.lease_expires_at,
+        Some(until),
+        "a stale attempt extends nothing"
+    );
+    assert!(store.heartbeat(&[], until).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -463,7 +480,13 @@ async fn a_late_worker_whose_lease_was_rescued_changes_nothing() {
             .await,
         Err(StoreError::LeaseLost)
     );
-    assert!(!store.heartbeat(&old, at(10)).await.unwrap());
+    assert_eq!(
+        store
+            .heartbeat(std::slice::from_ref(&old), at(10))
+            .await
+            .unwrap(),
+        vec![old.job_id]
+    );
     assert!(!store.release(&old).await.unwrap());
     let current = store.find_job(job.id).await.unwrap().expect("job");
     assert_eq!(current.status, JobStatus::Running);
@@ -535,7 +558,7 @@ async fn queued_jobs_notify_listeners() {
         .unwrap()
         .expect("claimed");
     store
-        .heartbeat(&lease, now() + TimeDelta::minutes(2))
+        .heartbeat(std::slice::from_ref(&lease), now() + TimeDelta::minutes(2))
         .await
         .unwrap();
     execute(&database, &marker).await.unwrap();
