@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use chrono::Utc;
 use pulse_domain::JobLease;
-use pulse_domain::ports::JobQueue;
+use pulse_domain::ports::{Clock, JobQueue};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -58,25 +57,26 @@ impl HeldLeases {
     pub(crate) async fn keep_alive<Q: JobQueue>(
         &self,
         queue: &Q,
+        clock: &dyn Clock,
         timing: LeaseTiming,
         stop: &CancellationToken,
     ) {
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = tokio::time::sleep(timing.heartbeat) => self.beat(queue, timing).await,
+                () = tokio::time::sleep(timing.heartbeat) => self.beat(queue, clock, timing).await,
             }
         }
     }
 
     /// One heartbeat for all held leases in one statement.
-    async fn beat<Q: JobQueue>(&self, queue: &Q, timing: LeaseTiming) {
+    async fn beat<Q: JobQueue>(&self, queue: &Q, clock: &dyn Clock, timing: LeaseTiming) {
         let leases: Vec<JobLease> = self.locked().values().map(|h| h.lease.clone()).collect();
         if leases.is_empty() {
             return;
         }
         let sent = Instant::now();
-        match queue.heartbeat(&leases, Utc::now() + timing.lease).await {
+        match queue.heartbeat(&leases, clock.now() + timing.lease).await {
             Ok(lost) => {
                 let mut held = self.locked();
                 for lease in &leases {

@@ -7,9 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
 use pulse_domain::JobLease;
-use pulse_domain::ports::{JobQueue, StoreError};
+use pulse_domain::ports::{Clock, JobQueue, StoreError};
 use tokio::sync::Notify;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -28,6 +27,7 @@ pub(crate) struct Pool<Q, R> {
     pub(crate) worker_id: String,
     pub(crate) wakeup: Arc<Notify>,
     pub(crate) held: Arc<HeldLeases>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl<Q, R> Pool<Q, R>
@@ -43,7 +43,9 @@ where
             self.work(shutdown).await;
             beating.cancel();
         };
-        let heartbeat = self.held.keep_alive(&*self.queue, self.timing(), &beating);
+        let heartbeat = self
+            .held
+            .keep_alive(&*self.queue, &*self.clock, self.timing(), &beating);
         tokio::join!(work, heartbeat);
     }
 
@@ -93,7 +95,7 @@ where
                 &self.worker_id,
                 limit,
                 self.config.lease_delta(),
-                Utc::now(),
+                self.clock.now(),
             )
             .await?;
         if !leases.is_empty() {
