@@ -1,6 +1,13 @@
 //! The physical limit of writing profiles: PostgreSQL's `COPY FROM STDIN` of the very rows a sync
-//! stored, into an empty table identical to `relationship_profiles` (same columns, defaults,
-//! constraints and indexes). Only the `COPY` itself is timed.
+//! stored, into `relationship_profiles` itself (its indexes and constraints) in a fresh migrated
+//! database, as the sync writes into. Only the `COPY` itself is timed, after a `CHECKPOINT`.
+//!
+//! What made the reference unsteady (docs/performance.md, "The COPY reference"): the machine's
+//! load first (the sync suffers it too, so only a round's own ratio counts), the unit (contacts/s
+//! for fewer rows), a reused table's dead rows, and forced checkpoints: a `DROP DATABASE`, which
+//! every test and benchmark makes, checkpoints the whole server, and the old round dropped the
+//! reference's database right before timing the sync. Now each timed part starts after a
+//! `CHECKPOINT` of its own, and no database is dropped until the round's timings are taken.
 
 use std::time::{Duration, Instant};
 
@@ -26,17 +33,23 @@ pub async fn capture_profiles(client: &Client) -> Result<Bytes, BenchError> {
     Ok(data.freeze())
 }
 
-/// Creates the empty twin of `relationship_profiles` and times the `COPY` of `rows` into it;
-/// returns the time and the rows copied.
+/// Writes every dirty buffer of the server out, so the timed work that follows starts from the
+/// same state whatever ran before; a role that may not checkpoint (not a superuser nor
+/// `pg_checkpoint`) skips it, with a note.
+pub async fn checkpoint(client: &Client) {
+    if let Err(error) = client.batch_execute("CHECKPOINT").await {
+        eprintln!("note: CHECKPOINT refused ({error}); timings start without one");
+    }
+}
+
+/// Times the `COPY` of `rows` into the empty `relationship_profiles` of the fresh database
+/// `client` is connected to, after a checkpoint; returns the time and the rows copied.
 pub async fn timed_copy(client: &Client, rows: &Bytes) -> Result<(Duration, u64), BenchError> {
-    client
-        .batch_execute(
-            "DROP TABLE IF EXISTS copy_reference;
-             CREATE TABLE copy_reference (LIKE relationship_profiles INCLUDING ALL);",
-        )
-        .await?;
+    checkpoint(client).await;
     let started = Instant::now();
-    let sink = client.copy_in("COPY copy_reference FROM STDIN").await?;
+    let sink = client
+        .copy_in("COPY relationship_profiles FROM STDIN")
+        .await?;
     futures::pin_mut!(sink);
     let mut offset = 0;
     while offset < rows.len() {

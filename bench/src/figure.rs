@@ -15,6 +15,8 @@ pub enum Bound {
     AtLeast(f64),
     /// Strictly less than this.
     Below(f64),
+    /// At most this much.
+    AtMost(f64),
 }
 
 impl Bound {
@@ -22,6 +24,7 @@ impl Bound {
         match self {
             Self::AtLeast(limit) => measured >= limit,
             Self::Below(limit) => measured < limit,
+            Self::AtMost(limit) => measured <= limit,
         }
     }
 
@@ -29,6 +32,7 @@ impl Bound {
         let (symbol, limit) = match self {
             Self::AtLeast(limit) => (">=", limit),
             Self::Below(limit) => ("<", limit),
+            Self::AtMost(limit) => ("<=", limit),
         };
         let unit = if unit.is_empty() {
             String::new()

@@ -22,6 +22,31 @@ pub fn percentile(values: &mut [f64], percent: f64) -> f64 {
     values[rank.clamp(1, values.len()) - 1]
 }
 
+/// The smallest, middle and largest of a set of figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The smallest.
+    pub min: f64,
+    /// The median.
+    pub median: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values` (`NaN` everywhere when empty).
+    pub fn of(values: &[f64]) -> Self {
+        let fold = |start: f64, pick: fn(f64, f64) -> f64| {
+            values.iter().copied().reduce(pick).unwrap_or(start)
+        };
+        Self {
+            min: fold(f64::NAN, f64::min),
+            median: median(values),
+            max: fold(f64::NAN, f64::max),
+        }
+    }
+}
+
 /// Rounds of one measurement, each with its reference measured right beside it.
 #[derive(Debug, Clone, Default)]
 pub struct Paired {
@@ -89,6 +114,13 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn the_spread_is_min_median_max() {
+        let spread = Spread::of(&[3.0, 9.0, 1.0]);
+        assert_eq!((spread.min, spread.median, spread.max), (1.0, 3.0, 9.0));
+        assert!(Spread::of(&[]).max.is_nan());
     }
 
     #[test]

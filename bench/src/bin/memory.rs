@@ -73,7 +73,7 @@ async fn main() -> Result<(), BenchError> {
         &growth,
         "idle footprint (the same command syncing an empty account)",
     )
-    .with_goal(Goal::value(Bound::Below(64.0)))
+    .with_goal(Goal::value(Bound::AtMost(16.0)))
     .report(&args)?;
     Ok(())
 }

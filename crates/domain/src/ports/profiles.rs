@@ -13,7 +13,8 @@ use crate::user_id::UserId;
 /// One listed page, already mapped, to apply in one transaction.
 #[derive(Debug, Clone, Copy)]
 pub struct PageWrite<'a> {
-    /// People with an identifier, to upsert.
+    /// People with an identifier, to upsert, in listing order (a resource name listed twice is
+    /// written once, in its last version: see `plan_page`).
     pub profiles: &'a [ProfileDraft],
     /// Resource names Google reported deleted.
     pub deletions: &'a [String],

@@ -198,10 +198,7 @@ where
             } else {
                 join(self.store.apply_page(lease, write), listing.next_page()).await
             };
-            let mut page_counts = applied.map_err(RunError::Store)?;
-            page_counts.total_contacts += mapped.repeated;
-            page_counts.synced += mapped.repeated;
-            page_counts.unchanged += mapped.repeated;
+            let page_counts = applied.map_err(RunError::Store)?;
             counts.add(&page_counts);
             tracing::debug!(user = %lease.user_id, job = %lease.job_id, page = page_number, people = page_counts.total_contacts, fetched = counts.total_contacts, created = page_counts.created, updated = page_counts.updated, deleted = page_counts.deleted, "sync page applied");
             progress.on_page(counts, total_items);
