@@ -55,8 +55,9 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        10,
-        "six tables, the grid slot column, the lock-down, the consents' browser binding, then the key revocation counter"
+        11,
+        "six tables, the grid slot column, the lock-down, the consents' browser binding, the key \
+         revocation counter, then the connections' generation"
     );
     assert_eq!(table_names(&database).await, TABLES);
 

@@ -13,7 +13,10 @@ use pulse_api::{
     AllowedOrigin, ApiConfig, ApiState, AuthFailureLimit, ErrorBody, NotReady, ReadinessProbe,
     generate_api_key, install_metrics_recorder,
 };
-use pulse_domain::ports::{ApiKeyRepository, ApiKeyScope, JobQueue, JobRepository, SyncRunStore};
+use pulse_domain::ports::{
+    ApiKeyRepository, ApiKeyScope, JobQueue, JobRepository, RunEnd, RunEnding, SyncRunStore,
+};
+use pulse_domain::schedule::{FailureKind, SyncFailure};
 use pulse_domain::{JobCounts, JobLease, SyncJob, UserId};
 use pulse_google::GoogleClient;
 use pulse_google::fake::{FakeGoogle, FakeOptions};
@@ -289,7 +292,21 @@ impl TestApi {
         let lease = self.claim_job().await;
         assert_eq!(lease.job_id, job.id);
         self.store
-            .fail_run(&lease, "the test ended it", JobCounts::default(), None)
+            .end_run(
+                &lease,
+                RunEnd {
+                    counts: JobCounts::default(),
+                    finished_at: Utc::now(),
+                    grant: None,
+                    ending: RunEnding::Failed {
+                        failure: SyncFailure {
+                            kind: FailureKind::Transient,
+                            message: "the test ended it".to_owned(),
+                        },
+                        jitter: 0.0,
+                    },
+                },
+            )
             .await
             .expect("the job fails");
         job

@@ -11,6 +11,7 @@ mod contacts;
 mod errors;
 mod jobs;
 mod profiles;
+mod run_end;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
 pub use auth::{AuthorizationRequest, CONTACTS_READONLY_SCOPE, GoogleAuthorizer, TokenGrant};
@@ -23,6 +24,5 @@ pub use connections::{
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
 pub use errors::{EnqueueError, SourceError, StoreError};
 pub use jobs::{JobQueue, JobRepository, Page, RescueReport};
-pub use profiles::{
-    CompletedRun, PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore,
-};
+pub use profiles::{PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore};
+pub use run_end::{RunEnd, RunEnding};

@@ -74,7 +74,7 @@ pub(crate) struct ConfigWrite<'a> {
 }
 
 impl<'a> ConfigWrite<'a> {
-    /// The values of `config` for `user`; `now` stands in for timestamps it lacks.
+    /// The row for `config`, created at `now` when it is new.
     pub(crate) fn new(user: &'a UserId, config: &'a AutoSyncConfig, now: DateTime<Utc>) -> Self {
         let created_at = config.created_at.unwrap_or(now);
         Self {
