@@ -27,10 +27,12 @@ pub trait ConfigRepository: Send + Sync {
     ) -> impl Future<Output = Result<Option<AutoSyncConfig>, StoreError>> + Send;
 
     /// Read-modify-write under a row lock: `change` sees the current row (or `None`) and returns
-    /// the row to store, or `None` to store nothing. Returns the configuration as stored afterwards.
+    /// the row to store, or `None` to store nothing; `now` stamps the change. Returns the
+    /// configuration as stored afterwards.
     fn modify_config<F>(
         &self,
         user: &UserId,
+        now: DateTime<Utc>,
         change: F,
     ) -> impl Future<Output = Result<Option<AutoSyncConfig>, StoreError>> + Send
     where

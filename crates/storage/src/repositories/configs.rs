@@ -109,13 +109,14 @@ impl PgStore {
     async fn modify_config_row<F>(
         &self,
         user: &UserId,
+        now: DateTime<Utc>,
         change: F,
     ) -> Result<Option<AutoSyncConfig>, StorageError>
     where
         F: FnOnce(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send,
     {
         let mut transaction = self.transaction().await?;
-        let modified = modify_locked(&mut transaction, user, change).await?;
+        let modified = modify_locked(&mut transaction, user, now, change).await?;
         transaction.commit().await?;
         Ok(modified)
     }
@@ -125,6 +126,7 @@ impl PgStore {
 pub(crate) async fn modify_locked<F>(
     connection: &mut AsyncPgConnection,
     user: &UserId,
+    now: DateTime<Utc>,
     change: F,
 ) -> Result<Option<AutoSyncConfig>, StorageError>
 where
@@ -153,9 +155,9 @@ where
     }
     let mut next = next;
     if next.updated_at.is_none() || next.updated_at == current.as_ref().and_then(|c| c.updated_at) {
-        next.updated_at = Some(Utc::now());
+        next.updated_at = Some(now);
     }
-    let write = ConfigWrite::new(user, &next, Utc::now());
+    let write = ConfigWrite::new(user, &next, now);
     diesel::insert_into(configs::table)
         .values(&write)
         .on_conflict(configs::user_id)
@@ -176,12 +178,13 @@ impl ConfigRepository for PgStore {
     async fn modify_config<F>(
         &self,
         user: &UserId,
+        now: DateTime<Utc>,
         change: F,
     ) -> Result<Option<AutoSyncConfig>, StoreError>
     where
         F: FnOnce(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send,
     {
-        Ok(self.modify_config_row(user, change).await?)
+        Ok(self.modify_config_row(user, now, change).await?)
     }
 
     async fn settings_view(&self, user: &UserId) -> Result<SettingsView, StoreError> {

@@ -240,7 +240,7 @@ impl PgStore {
             return Ok(written.view);
         }
         let mut transaction = self.transaction().await?;
-        let config = modify_locked(&mut transaction, user, &change).await?;
+        let config = modify_locked(&mut transaction, user, now, &change).await?;
         let settings = read_settings(&mut transaction, user).await?;
         transaction.commit().await?;
         Ok(SettingsView {

@@ -26,7 +26,7 @@ async fn schedule(store: &PgStore, user_id: &UserId, hours: i64, next: Option<i6
         ..AutoSyncConfig::defaults(user_id.clone())
     };
     store
-        .modify_config(user_id, |_| Some(config))
+        .modify_config(user_id, chrono::Utc::now(), |_| Some(config))
         .await
         .unwrap();
 }
@@ -55,7 +55,7 @@ async fn due_users_get_one_auto_job_and_move_along_their_grid() {
     schedule(&store, &later, 1, Some(30)).await;
     schedule(&store, &disabled, 1, Some(-10)).await;
     store
-        .modify_config(&disabled, |c| {
+        .modify_config(&disabled, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 enabled: false,
                 ..c.clone()
@@ -65,7 +65,7 @@ async fn due_users_get_one_auto_job_and_move_along_their_grid() {
         .unwrap();
     schedule(&store, &paused, 1, Some(-10)).await;
     store
-        .modify_config(&paused, |c| {
+        .modify_config(&paused, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 paused_reason: Some(PausedReason::TooManyFailures),
                 ..c.clone()
@@ -585,7 +585,7 @@ async fn a_dispatched_retry_hands_the_schedule_back_to_its_grid_slot() {
     let retrying = user("retrying");
     schedule(&store, &retrying, 24, Some(5)).await;
     store
-        .modify_config(&retrying, |c| {
+        .modify_config(&retrying, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 next_sync_at: Some(at(5)),
                 grid_slot_at: Some(at(24 * 60)),

@@ -44,7 +44,10 @@ async fn connected_user(store: &PgStore, id: &str) -> UserId {
         last_error: Some("Google is unavailable right now".to_owned()),
         ..AutoSyncConfig::defaults(u.clone())
     };
-    store.modify_config(&u, |_| Some(config)).await.unwrap();
+    store
+        .modify_config(&u, chrono::Utc::now(), |_| Some(config))
+        .await
+        .unwrap();
     u
 }
 

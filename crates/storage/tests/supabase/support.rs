@@ -354,7 +354,9 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
         interval_hours: Some(SyncInterval::from_hours(6).expect("valid interval")),
     };
     let stored = store
-        .modify_config(&u, |current| Some(apply_update(current, &update, now())))
+        .modify_config(&u, chrono::Utc::now(), |current| {
+            Some(apply_update(current, &update, now()))
+        })
         .await
         .expect("modify the config")
         .expect("stored");
