@@ -219,7 +219,10 @@ impl PgStore {
         row.into_domain(new.user_id.clone(), Some(new.refresh_token.clone()), None)
     }
 
-    async fn mark_reauth_required_row(
+    /// Marks a connected grant `reauth_required` outside a run, so tests can start from that
+    /// state (a run's end marks it itself, fenced on the grant it loaded).
+    #[cfg(feature = "testing")]
+    pub async fn mark_reauth_required(
         &self,
         user: &UserId,
         now: DateTime<Utc>,
@@ -315,14 +318,6 @@ impl ConnectionRepository for PgStore {
         now: DateTime<Utc>,
     ) -> Result<GoogleConnection, StoreError> {
         Ok(self.save_connection_row(connection, now).await?)
-    }
-
-    async fn mark_reauth_required(
-        &self,
-        user: &UserId,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        Ok(self.mark_reauth_required_row(user, now).await?)
     }
 
     async fn forget_connection(
