@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal, kill_process};
 use tokio_postgres::config::Host;
 
 use crate::server_config::free_port;
@@ -152,6 +153,15 @@ impl PgBouncer {
 
 impl Drop for PgBouncer {
     fn drop(&mut self) {
+        // As root the child is runuser, which does not pass its kill on: PgBouncer itself is
+        // stopped by the pid it wrote.
+        let written_pid = std::fs::read_to_string(self.dir.join("pgbouncer.pid"))
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .and_then(Pid::from_raw);
+        if let Some(pid) = written_pid {
+            let _ = kill_process(pid, Signal::TERM);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
