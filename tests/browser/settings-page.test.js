@@ -146,6 +146,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
       assert.ok(await page.locator(card).isVisible(), `${card} is visible`);
     }
     await waitForText("#connection-badge", "Connected");
+    await waitForText("#connection-text", `Connected as ${SEED_ACCOUNT}.`);
     await waitForText("#jobs-body", "No syncs yet");
   });
 

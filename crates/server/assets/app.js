@@ -98,7 +98,9 @@ function renderConfig(config) {
     reauth_required: "Google no longer accepts pulse-sync's access. Reconnect to continue syncing.",
     not_connected: "Connect your Google account so pulse-sync can read your contacts.",
   };
-  $("connection-text").textContent = texts[config.connection] || "";
+  const account = config.connection_email;
+  const accountText = account && config.connection !== "not_connected" ? `Connected as ${account}. ` : "";
+  $("connection-text").textContent = accountText + (texts[config.connection] || "");
   const connect = $("connect-button");
   connect.hidden = config.connection === "connected";
   connect.textContent = config.connection === "reauth_required" ? "Reconnect" : "Connect Google";

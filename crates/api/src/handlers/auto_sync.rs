@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::handlers::WorkspaceQuery;
 use crate::state::{ApiState, ApiStore};
-use crate::views::{ConfigView, ConnectionView};
+use crate::views::ConfigView;
 
 /// A settings change.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,7 +54,7 @@ pub(crate) async fn get_config<S: ApiStore, A: GoogleAuthorizer + 'static>(
         state.store.connection_status(&workspace),
     )?;
     let config = config.unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
-    let view = ConfigView::new(&config, ConnectionView::of(connection), now);
+    let view = ConfigView::new(&config, connection.as_ref(), now);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -106,5 +106,5 @@ async fn config_view<S: ApiStore>(
     now: DateTime<Utc>,
 ) -> Result<ConfigView, ApiError> {
     let connection = store.connection_status(&config.user_id).await?;
-    Ok(ConfigView::new(config, ConnectionView::of(connection), now))
+    Ok(ConfigView::new(config, connection.as_ref(), now))
 }
