@@ -31,6 +31,16 @@ const POOLER_VAR: &str = "PULSE_DATABASE_POOLER";
 /// A store on `database` with the production pool settings, sealing with `keys`; in the pooler
 /// mode `PULSE_DATABASE_POOLER` names (the service's default when unset).
 pub fn production_store(database: &TestDatabase, keys: KeyRing) -> Result<PgStore, BenchError> {
+    production_store_sized(database, keys, PoolSettings::default().max_size)
+}
+
+/// [`production_store`] with a pool of at least `max_connections` connections (the production
+/// pool size when that is larger), for a scheduler with more workers than the default.
+pub fn production_store_sized(
+    database: &TestDatabase,
+    keys: KeyRing,
+    max_connections: usize,
+) -> Result<PgStore, BenchError> {
     let pooler = match std::env::var(POOLER_VAR) {
         Ok(text) => PoolerMode::parse(&text)
             .ok_or_else(|| BenchError::Invalid(format!("{POOLER_VAR}={text:?} is not a mode")))?,
@@ -38,6 +48,7 @@ pub fn production_store(database: &TestDatabase, keys: KeyRing) -> Result<PgStor
     };
     let mut settings = PoolSettings::default();
     settings.session.pooler = pooler;
+    settings.max_size = max_connections.max(settings.max_size);
     let pool = build_pool(database.url(), settings)?;
     Ok(PgStore::new(pool, keys))
 }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use pulse_domain::ports::SystemClock;
 use pulse_scheduler::{ScanReport, scan_due};
 use pulse_storage::PgStore;
 use tokio_postgres::Client;
@@ -89,7 +90,7 @@ pub async fn fill_idle_configs(client: &Client, configs: i64) -> Result<(), Benc
 
 /// One idle scan by the scheduler's own scan function; an error if it enqueued anyone.
 pub async fn idle_scan(store: &PgStore) -> Result<Duration, BenchError> {
-    let report = scan_due(store, BATCH).await?;
+    let report = scan_due(store, &SystemClock, BATCH).await?;
     if report.enqueued != 0 {
         return Err(BenchError::Invalid(format!(
             "an idle scan enqueued {} users",
@@ -143,7 +144,7 @@ pub async fn make_due(client: &Client, due: i64) -> Result<(), BenchError> {
 
 /// The scanner enqueuing every due user, batch after batch.
 pub async fn scanner_enqueue(store: &PgStore) -> Result<ScanReport, BenchError> {
-    Ok(scan_due(store, BATCH).await?)
+    Ok(scan_due(store, &SystemClock, BATCH).await?)
 }
 
 /// The set-based enqueue of every due user; returns the time and the users enqueued.

@@ -1,5 +1,6 @@
 //! The job machinery benchmark's side of pulse-sync: users with a configuration and a stored Google
-//! connection, a queue of their jobs, and the real scheduler (default settings) working it off
+//! connection, a queue of their jobs, and the real scheduler (default settings, a given number of
+//! workers) working it off
 //! with the real sync engine over an in-process source of empty accounts.
 
 use std::sync::Arc;
@@ -108,9 +109,13 @@ pub struct WorkedOff {
     pub mean_run: Duration,
 }
 
-/// Starts a scheduler with the default settings and times it until every queued job has run;
-/// then shuts it down. An error unless every run completed its job.
-pub async fn work_off_queue(store: &PgStore, jobs: usize) -> Result<WorkedOff, BenchError> {
+/// Starts a scheduler with the default settings but `workers` workers and times it until every
+/// queued job has run; then shuts it down. An error unless every run completed its job.
+pub async fn work_off_queue(
+    store: &PgStore,
+    jobs: usize,
+    workers: usize,
+) -> Result<WorkedOff, BenchError> {
     let engine = SyncEngine::new(
         store.clone(),
         EmptyAccounts,
@@ -121,7 +126,10 @@ pub async fn work_off_queue(store: &PgStore, jobs: usize) -> Result<WorkedOff, B
     let scheduler = Scheduler::new(
         Arc::new(store.clone()),
         runner.clone(),
-        SchedulerConfig::default(),
+        SchedulerConfig {
+            workers,
+            ..SchedulerConfig::default()
+        },
         Arc::new(Notify::new()),
     )?;
     let shutdown = CancellationToken::new();

@@ -26,6 +26,22 @@ pub fn generous_rate_limits() -> RateLimitConfig {
     }
 }
 
+/// A Google client on the fake that retries quickly and never waits on quotas.
+pub fn client_for(google: &FakeGoogle) -> GoogleClient {
+    let mut config = google
+        .client_config(REDIRECT_URL)
+        .expect("a client config for the fake");
+    config.retry = RetryConfig {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_total: Duration::from_secs(10),
+    };
+    config.request_timeout = Duration::from_secs(5);
+    config.rate_limits = generous_rate_limits();
+    GoogleClient::new(&config).expect("a Google client")
+}
+
 /// A database, a fake Google and an engine syncing between them.
 pub struct SyncHarness {
     /// The test's own database.
@@ -49,18 +65,7 @@ impl SyncHarness {
         let database = TestDatabase::new().await;
         let store = database.store();
         let google = FakeGoogle::start(options).expect("the fake Google starts");
-        let mut config = google
-            .client_config(REDIRECT_URL)
-            .expect("a client config for the fake");
-        config.retry = RetryConfig {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_total: Duration::from_secs(10),
-        };
-        config.request_timeout = Duration::from_secs(5);
-        config.rate_limits = generous_rate_limits();
-        let client = GoogleClient::new(&config).expect("a Google client");
+        let client = client_for(&google);
         let engine = SyncEngine::new(store.clone(), client, SystemClock, settings);
         Self {
             database,

@@ -31,7 +31,7 @@ async fn turn_on(harness: &SyncHarness, user: &UserId) {
     };
     harness
         .store
-        .modify_config(user, |current| {
+        .modify_config(user, chrono::Utc::now(), |current| {
             Some(apply_update(current, &update, chrono::Utc::now()))
         })
         .await

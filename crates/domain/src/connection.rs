@@ -88,6 +88,9 @@ pub struct GoogleConnection {
     pub created_at: DateTime<Utc>,
     /// When the connection last changed.
     pub updated_at: DateTime<Utc>,
+    /// Which grant this is: every connect and disconnect moves it on, and a sync run's writes to
+    /// the connection land only while the generation it loaded is current.
+    pub generation: i64,
 }
 
 /// What a completed OAuth consent gives us to store.

@@ -3,8 +3,7 @@
 
 use std::time::Instant;
 
-use chrono::Utc;
-use pulse_domain::ports::{JobQueue, JobRepository};
+use pulse_domain::ports::{Clock, JobQueue, JobRepository};
 use pulse_domain::sync::{SyncOutcome, SyncProgress};
 use pulse_domain::{SyncJob, UserId};
 use tokio_util::sync::CancellationToken;
@@ -13,6 +12,7 @@ use uuid::Uuid;
 use crate::backoff::sleep_or_cancelled;
 use crate::config::SchedulerConfig;
 use crate::error::ForegroundError;
+use crate::heartbeat::HeldLeases;
 use crate::job_task::{JobEnd, LeaseTiming, run_leased};
 use crate::runner::SyncRunner;
 use crate::worker_id::worker_id;
@@ -33,10 +33,12 @@ pub enum ForegroundRun {
 }
 
 /// Queues a manual job for `user` and runs it in the foreground, retrying transient failures after
-/// the engine's backoff, until it ends or `cancel` is cancelled (then the job is handed back).
+/// the engine's backoff, until it ends or `cancel` is cancelled (then the job is handed back);
+/// time comes from `clock`.
 pub async fn run_job_now<Q, R, P>(
     queue: &Q,
     runner: &R,
+    clock: &dyn Clock,
     user: &UserId,
     config: &SchedulerConfig,
     progress: &P,
@@ -48,7 +50,7 @@ where
     P: SyncProgress,
 {
     config.validate()?;
-    let job = queue.enqueue_manual(user, Utc::now()).await?;
+    let job = queue.enqueue_manual(user, clock.now()).await?;
     tracing::info!(user = %user, job = %job.id, "[scheduler] manual job queued for a foreground sync");
     let worker = worker_id(&format!("{}-cli", config.worker_id_prefix));
     let timing = LeaseTiming {
@@ -59,20 +61,28 @@ where
     loop {
         let claimed_at = Instant::now();
         let claimed = queue
-            .claim_job(job.id, &worker, config.lease_delta(), Utc::now())
+            .claim_job(job.id, &worker, config.lease_delta(), clock.now())
             .await?;
         let Some(lease) = claimed else {
             tracing::info!(user = %user, job = %job.id, "[scheduler] a scheduler claimed the job first; following it");
             return follow(queue, job.id, config, cancel).await;
         };
-        let end = run_leased(queue, runner, &lease, timing, claimed_at, cancel, progress).await;
+        let held = HeldLeases::default();
+        let lost = held.hold(&lease, claimed_at + timing.lease_std);
+        let beating = CancellationToken::new();
+        let run = async {
+            let end = run_leased(queue, runner, &lease, &lost, cancel, progress).await;
+            beating.cancel();
+            end
+        };
+        let (end, ()) = tokio::join!(run, held.keep_alive(queue, clock, timing, &beating));
         let JobEnd::Finished(SyncOutcome::Retrying { retry_at, .. }) = &end else {
             return Ok(ForegroundRun::Ran {
                 job_id: job.id,
                 end,
             });
         };
-        let wait = (*retry_at - Utc::now()).to_std().unwrap_or_default();
+        let wait = (*retry_at - clock.now()).to_std().unwrap_or_default();
         if sleep_or_cancelled(wait, cancel).await {
             return Ok(ForegroundRun::Ran {
                 job_id: job.id,

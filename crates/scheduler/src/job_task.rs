@@ -1,9 +1,9 @@
-//! One claimed job on one worker: the sync run beside a heartbeat that keeps its lease alive,
-//! stopped when the lease is lost, and handed back to the queue when shutdown stops it.
+//! One claimed job on one worker: the sync run, stopped when the process's heartbeat finds its
+//! lease lost, and handed back to the queue when shutdown stops it.
 
 use std::time::{Duration, Instant};
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use pulse_domain::JobLease;
 use pulse_domain::ports::{JobQueue, StoreError};
 use pulse_domain::sync::{SyncError, SyncOutcome, SyncProgress};
@@ -69,14 +69,13 @@ pub(crate) struct LeaseTiming {
 
 /// Runs the claimed attempt to its end, records the metrics and logs the outcome.
 ///
-/// `claimed_at` is when the claim was sent: the lease is known to last until then plus the lease.
-/// When `stop` is cancelled the run is dropped and the job released back to the queue.
+/// When `lost` is cancelled (the heartbeat found the lease lost) the run is dropped; when `stop`
+/// is cancelled the run is dropped and the job released back to the queue.
 pub(crate) async fn run_leased<Q, R, P>(
     queue: &Q,
     runner: &R,
     lease: &JobLease,
-    timing: LeaseTiming,
-    claimed_at: Instant,
+    lost: &CancellationToken,
     stop: &CancellationToken,
     progress: &P,
 ) -> JobEnd
@@ -96,18 +95,11 @@ where
     let stopped = tokio::select! {
         biased;
         result = &mut run => Stopped::Ran(result),
-        () = keep_alive(queue, lease, timing, claimed_at) => Stopped::LeaseLost,
+        () = lost.cancelled() => Stopped::LeaseLost,
         () = stop.cancelled() => Stopped::Shutdown,
     };
-    // A heartbeat also finds the lease gone when the run itself just ended the job: give the run
-    // one heartbeat interval to finish what follows (the config update) before stopping it.
-    let stopped = match stopped {
-        Stopped::LeaseLost => match tokio::time::timeout(timing.heartbeat, &mut run).await {
-            Ok(result) => Stopped::Ran(result),
-            Err(_) => Stopped::LeaseLost,
-        },
-        other => other,
-    };
+    // The run records its whole end in one transaction, so a heartbeat that finds the lease
+    // gone means another attempt owns the job: nothing of this run remains to finish.
     let end = match stopped {
         Stopped::Ran(Ok(outcome)) => JobEnd::Finished(outcome),
         Stopped::Ran(Err(error)) => JobEnd::Unrecorded(error),
@@ -118,35 +110,6 @@ where
     record_attempt(lease.trigger, end.label(), duration, end.contacts());
     log_end(lease, &end, duration);
     end
-}
-
-/// Extends the lease every heartbeat; returns only when the lease is lost or ran out unrenewed.
-async fn keep_alive<Q: JobQueue>(
-    queue: &Q,
-    lease: &JobLease,
-    timing: LeaseTiming,
-    claimed_at: Instant,
-) {
-    let mut held_until = claimed_at + timing.lease_std;
-    loop {
-        tokio::time::sleep(timing.heartbeat).await;
-        let sent = Instant::now();
-        match queue.heartbeat(lease, Utc::now() + timing.lease).await {
-            Ok(true) => held_until = sent + timing.lease_std,
-            Ok(false) => {
-                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, "[scheduler] heartbeat found the lease lost; stopping the sync");
-                return;
-            }
-            Err(error) => {
-                let expired = Instant::now() >= held_until;
-                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, %error, lease_expired = expired, "[scheduler] heartbeat failed");
-                if expired {
-                    tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, "[scheduler] lease ran out without a heartbeat; stopping the sync");
-                    return;
-                }
-            }
-        }
-    }
 }
 
 /// Hands a job stopped by shutdown back to the queue, retrying a few times on database errors.

@@ -9,6 +9,7 @@ mod backoff;
 mod config;
 mod error;
 mod foreground;
+mod heartbeat;
 mod job_task;
 mod metrics;
 mod pool;

@@ -1,20 +1,21 @@
 //! The worker pool: claims queued jobs (oldest first) into its free slots and runs each in its own
 //! task; wakes on a notification, on a finished task, or every poll interval (the fallback that
-//! always runs). On shutdown it stops claiming, lets running syncs finish within the grace period,
-//! then stops the rest, which hand their jobs back to the queue.
+//! always runs). Beside it one heartbeat keeps the leases of all its running jobs alive. On
+//! shutdown it stops claiming, lets running syncs finish within the grace period, then stops the
+//! rest, which hand their jobs back to the queue.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
 use pulse_domain::JobLease;
-use pulse_domain::ports::{JobQueue, StoreError};
+use pulse_domain::ports::{Clock, JobQueue, StoreError};
 use tokio::sync::Notify;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::ErrorBackoff;
 use crate::config::SchedulerConfig;
+use crate::heartbeat::HeldLeases;
 use crate::job_task::{JobEnd, LeaseTiming, run_leased};
 use crate::runner::SyncRunner;
 
@@ -25,6 +26,8 @@ pub(crate) struct Pool<Q, R> {
     pub(crate) config: SchedulerConfig,
     pub(crate) worker_id: String,
     pub(crate) wakeup: Arc<Notify>,
+    pub(crate) held: Arc<HeldLeases>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl<Q, R> Pool<Q, R>
@@ -32,8 +35,21 @@ where
     Q: JobQueue + 'static,
     R: SyncRunner,
 {
-    /// Claims and runs jobs until `shutdown`, then drains the running ones.
+    /// Claims and runs jobs until `shutdown`, then drains the running ones; the heartbeat runs
+    /// until the last of them ended.
     pub(crate) async fn run(&self, shutdown: &CancellationToken) {
+        let beating = CancellationToken::new();
+        let work = async {
+            self.work(shutdown).await;
+            beating.cancel();
+        };
+        let heartbeat = self
+            .held
+            .keep_alive(&*self.queue, &*self.clock, self.timing(), &beating);
+        tokio::join!(work, heartbeat);
+    }
+
+    async fn work(&self, shutdown: &CancellationToken) {
         let mut tasks: JoinSet<(JobLease, JobEnd)> = JoinSet::new();
         let stop_runs = CancellationToken::new();
         let mut backoff =
@@ -79,7 +95,7 @@ where
                 &self.worker_id,
                 limit,
                 self.config.lease_delta(),
-                Utc::now(),
+                self.clock.now(),
             )
             .await?;
         if !leases.is_empty() {
@@ -89,11 +105,12 @@ where
             tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, trigger = lease.trigger.as_str(), worker = %lease.worker_id, "[scheduler] job claimed");
             let queue = Arc::clone(&self.queue);
             let runner = Arc::clone(&self.runner);
-            let timing = self.timing();
+            let held = Arc::clone(&self.held);
+            let lost = held.hold(&lease, claimed_at + self.config.lease);
             let stop = stop_runs.clone();
             tasks.spawn(async move {
-                let end =
-                    run_leased(&*queue, &*runner, &lease, timing, claimed_at, &stop, &()).await;
+                let end = run_leased(&*queue, &*runner, &lease, &lost, &stop, &()).await;
+                held.forget(lease.job_id);
                 (lease, end)
             });
         }

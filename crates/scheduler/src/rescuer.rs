@@ -1,8 +1,7 @@
 //! The rescuer: requeues jobs whose lease expired (their worker died or lost the database), or
 //! fails them after the last attempt. Any replica may run it; it is one guarded `UPDATE`.
 
-use chrono::Utc;
-use pulse_domain::ports::JobQueue;
+use pulse_domain::ports::{Clock, JobQueue};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -14,13 +13,14 @@ use crate::wake::wake_workers;
 /// Rescues expired leases at once and then every rescue interval until shutdown.
 pub(crate) async fn run_rescuer<Q: JobQueue>(
     queue: &Q,
+    clock: &dyn Clock,
     config: &SchedulerConfig,
     wakeup: &Notify,
     shutdown: &CancellationToken,
 ) {
     let mut backoff = ErrorBackoff::new(config.error_backoff, config.max_error_backoff);
     loop {
-        let wait = match queue.rescue_expired(Utc::now(), config.max_attempts).await {
+        let wait = match queue.rescue_expired(clock.now(), config.max_attempts).await {
             Ok(report) => {
                 backoff.reset();
                 for job in &report.requeued {

@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use pulse_domain::ports::{JobQueue, StoreError};
+use pulse_domain::ports::{Clock, JobQueue, StoreError};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -25,18 +24,23 @@ pub struct ScanReport {
 }
 
 /// Enqueues every user due now, `batch` at a time, until a batch comes back short: one due scan.
-pub async fn scan_due<Q: JobQueue>(queue: &Q, batch: i64) -> Result<ScanReport, StoreError> {
-    scan_due_until(queue, batch, &CancellationToken::new()).await
+pub async fn scan_due<Q: JobQueue>(
+    queue: &Q,
+    clock: &dyn Clock,
+    batch: i64,
+) -> Result<ScanReport, StoreError> {
+    scan_due_until(queue, clock, batch, &CancellationToken::new()).await
 }
 
 /// [`scan_due`], stopping between batches once `shutdown` is cancelled.
 async fn scan_due_until<Q: JobQueue>(
     queue: &Q,
+    clock: &dyn Clock,
     batch: i64,
     shutdown: &CancellationToken,
 ) -> Result<ScanReport, StoreError> {
     let started = Instant::now();
-    let now = Utc::now();
+    let now = clock.now();
     let mut report = ScanReport::default();
     loop {
         let jobs = queue.enqueue_due(now, batch).await?;
@@ -65,6 +69,7 @@ async fn scan_due_until<Q: JobQueue>(
 /// Scans after the startup delay, then again every tick or at the earliest `next_sync_at`.
 pub(crate) async fn run_scanner<Q: JobQueue>(
     queue: &Q,
+    clock: &dyn Clock,
     config: &SchedulerConfig,
     wakeup: &Notify,
     shutdown: &CancellationToken,
@@ -74,13 +79,13 @@ pub(crate) async fn run_scanner<Q: JobQueue>(
     }
     let mut backoff = ErrorBackoff::new(config.error_backoff, config.max_error_backoff);
     loop {
-        let wait = match scan_due_until(queue, config.scan_batch, shutdown).await {
+        let wait = match scan_due_until(queue, clock, config.scan_batch, shutdown).await {
             Ok(report) => {
                 backoff.reset();
                 if report.enqueued > 0 {
                     wake_workers(wakeup);
                 }
-                next_scan_in(queue, config.tick).await
+                next_scan_in(queue, clock, config.tick).await
             }
             Err(error) => {
                 let wait = backoff.next_delay();
@@ -98,10 +103,10 @@ pub(crate) async fn run_scanner<Q: JobQueue>(
 ///
 /// A `next_sync_at` already past after a scan belongs to a user whose job is still active (the
 /// scan skips those): waiting for it would spin, so the tick applies.
-async fn next_scan_in<Q: JobQueue>(queue: &Q, tick: Duration) -> Duration {
+async fn next_scan_in<Q: JobQueue>(queue: &Q, clock: &dyn Clock, tick: Duration) -> Duration {
     match queue.earliest_due_at().await {
         Ok(Some(earliest)) => {
-            let until = (earliest - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            let until = (earliest - clock.now()).to_std().unwrap_or(Duration::ZERO);
             if until.is_zero() {
                 tick
             } else {

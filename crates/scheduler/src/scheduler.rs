@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use pulse_domain::ports::{JobQueue, StoreError};
+use pulse_domain::ports::{Clock, JobQueue, StoreError, SystemClock};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -25,8 +25,8 @@ where
     Q: JobQueue + 'static,
     R: SyncRunner,
 {
-    /// A scheduler over a queue and a sync runner; `wakeup` is notified when jobs are queued
-    /// (by a database listener, and by this scheduler's own scans and rescues).
+    /// A scheduler over a queue and a sync runner, on the wall clock; `wakeup` is notified when
+    /// jobs are queued (by a database listener, and by this scheduler's own scans and rescues).
     pub fn new(
         queue: Arc<Q>,
         runner: Arc<R>,
@@ -42,8 +42,17 @@ where
                 config,
                 worker_id,
                 wakeup,
+                held: Arc::default(),
+                clock: Arc::new(SystemClock),
             },
         })
+    }
+
+    /// The same scheduler reading time from `clock` (for claims, leases, scans and rescues).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.pool.clock = clock;
+        self
     }
 
     /// The id this scheduler's claims carry.
@@ -58,7 +67,12 @@ where
 
     /// Runs one due scan now (what the scanner does each tick).
     pub async fn scan_once(&self) -> Result<ScanReport, StoreError> {
-        scan_due(&*self.pool.queue, self.pool.config.scan_batch).await
+        scan_due(
+            &*self.pool.queue,
+            &*self.pool.clock,
+            self.pool.config.scan_batch,
+        )
+        .await
     }
 
     /// Runs the scanner, the worker pool and the rescuer until `shutdown` is cancelled; then stops
@@ -76,10 +90,11 @@ where
         );
         let queue = &*self.pool.queue;
         let wakeup = &*self.pool.wakeup;
+        let clock = &*self.pool.clock;
         tokio::join!(
-            run_scanner(queue, config, wakeup, &shutdown),
+            run_scanner(queue, clock, config, wakeup, &shutdown),
             self.pool.run(&shutdown),
-            run_rescuer(queue, config, wakeup, &shutdown),
+            run_rescuer(queue, clock, config, wakeup, &shutdown),
         );
         tracing::info!(worker = %self.pool.worker_id, "[scheduler] stopped");
     }

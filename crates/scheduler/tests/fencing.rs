@@ -9,7 +9,7 @@ mod support;
 
 use chrono::{TimeDelta, Utc};
 use pulse_domain::ports::{
-    CompletedRun, JobQueue, JobRepository, PageWrite, StoreError, SyncRunStore,
+    JobQueue, JobRepository, PageWrite, RunEnd, RunEnding, StoreError, SyncRunStore,
 };
 use pulse_domain::sync::{SyncOutcome, SyncSettings};
 use pulse_domain::{JobCounts, JobStatus, ProfileDraft};
@@ -73,11 +73,15 @@ async fn a_late_worker_cannot_overwrite_the_rescued_jobs_new_attempt() {
         "the late run did list"
     );
     // Nor does any single write get through.
-    assert!(
-        !store
-            .heartbeat(&late, Utc::now() + TimeDelta::minutes(5))
+    assert_eq!(
+        store
+            .heartbeat(
+                std::slice::from_ref(&late),
+                Utc::now() + TimeDelta::minutes(5)
+            )
             .await
-            .unwrap()
+            .unwrap(),
+        vec![late.job_id]
     );
     let late_profiles = [draft("people/late", "late@example.com")];
     let page = PageWrite {
@@ -97,19 +101,31 @@ async fn a_late_worker_cannot_overwrite_the_rescued_jobs_new_attempt() {
         created: 1,
         ..JobCounts::default()
     };
-    let late_run = CompletedRun {
+    let late_run = RunEnd {
         counts: late_counts,
-        sync_token: None,
-        full_listing: true,
         finished_at: Utc::now(),
+        grant: None,
+        ending: RunEnding::Completed {
+            sync_token: None,
+            full_listing: true,
+        },
     };
     assert_eq!(
-        store.complete_run(&late, late_run.clone()).await,
+        store.end_run(&late, late_run.clone()).await,
         Err(StoreError::LeaseLost)
     );
     assert_eq!(
         store
-            .fail_run(&late, "late failure", late_counts, None)
+            .end_run(
+                &late,
+                RunEnd {
+                    ending: RunEnding::Retrying {
+                        message: "late failure".to_owned(),
+                        retry_at: Utc::now(),
+                    },
+                    ..late_run.clone()
+                },
+            )
             .await,
         Err(StoreError::LeaseLost)
     );
@@ -150,17 +166,20 @@ async fn a_late_worker_cannot_overwrite_the_rescued_jobs_new_attempt() {
         skipped_no_identifier: 2,
         ..JobCounts::default()
     };
-    let fresh_run = CompletedRun {
+    let fresh_run = RunEnd {
         counts: fresh_counts,
-        sync_token: None,
-        full_listing: true,
         finished_at: Utc::now(),
+        grant: None,
+        ending: RunEnding::Completed {
+            sync_token: None,
+            full_listing: true,
+        },
     };
-    store.complete_run(&fresh, fresh_run).await.unwrap();
+    store.end_run(&fresh, fresh_run).await.unwrap();
 
     // The late worker's completion after the fact, and a rescue pass long after, change nothing.
     assert_eq!(
-        store.complete_run(&late, late_run).await,
+        store.end_run(&late, late_run).await,
         Err(StoreError::LeaseLost)
     );
     let later = Utc::now() + TimeDelta::hours(1);

@@ -7,7 +7,7 @@
 mod support;
 
 use chrono::Utc;
-use pulse_domain::ports::JobRepository;
+use pulse_domain::ports::{JobRepository, SystemClock};
 use pulse_domain::sync::{SyncOutcome, SyncSettings};
 use pulse_google::fake::generated_account;
 use pulse_scheduler::{ForegroundError, ForegroundRun, JobEnd, run_job_now};
@@ -28,6 +28,7 @@ async fn a_foreground_run_syncs_the_users_own_manual_job() {
     let run = run_job_now(
         &store,
         &engine,
+        &SystemClock,
         &user,
         &config,
         &(),
@@ -75,6 +76,7 @@ async fn a_foreground_run_refuses_a_second_active_job() {
     let refused = run_job_now(
         &store,
         &engine,
+        &SystemClock,
         &user,
         &fast_config("cli"),
         &(),

@@ -21,7 +21,7 @@ async fn status_shows_the_next_sync_in_words_and_the_last_sync() {
     };
     world
         .store
-        .modify_config(&user, |current| {
+        .modify_config(&user, chrono::Utc::now(), |current| {
             Some(apply_update(current, &update, Utc::now()))
         })
         .await

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::Status;
+use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures::FutureExt;
 
 use crate::connection::{DatabaseUrl, PoolerMode, SessionSettings, SessionTimeouts};
@@ -107,11 +107,11 @@ pub fn build_pool(database_url: &str, settings: PoolSettings) -> Result<PgPool, 
         let url = url.clone();
         async move { url.establish(&session).await }.boxed()
     });
-    // A liveness check on check-out, as a simple query: one round trip, no named statement,
-    // so it is safe behind a transaction pooler too.
-    manager_config.recycling_method = RecyclingMethod::CustomFunction(Box::new(|connection| {
-        async move { connection.batch_execute("SELECT 1").await }.boxed()
-    }));
+    // No statement on check-out: a connection goes back into use as it is, unless it is known
+    // to be broken (its socket closed, or a transaction left in an unknown state). A connection
+    // the server dropped while it sat idle fails the one statement that finds it so, and is
+    // replaced; a liveness query on every check-out would cost every use case a round trip.
+    manager_config.recycling_method = RecyclingMethod::Fast;
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config("", manager_config);
     let inner = Pool::builder(manager)

@@ -113,6 +113,8 @@ diesel::table! {
         created_at -> Timestamptz,
         /// When the connection last changed.
         updated_at -> Timestamptz,
+        /// Which grant the row holds; moved on by every connect and disconnect.
+        generation -> BigInt,
     }
 }
 

@@ -3,18 +3,23 @@
 use diesel::sql_types::Integer;
 use diesel_async::RunQueryDsl;
 
+use std::sync::Arc;
+
 use crate::crypto::KeyRing;
 use crate::error::StorageError;
+use crate::key_cache::KeyCache;
 use crate::migrations::pending_versions;
 use crate::pool::{PgPool, PoolSettings, build_pool};
 use crate::work::Work;
 
 /// The PostgreSQL implementation of the domain's storage ports (configs, connections, OAuth
-/// states, API keys, jobs, the queue, profiles and sync runs). Holds the pool and the key ring.
+/// states, API keys, jobs, the queue, profiles and sync runs). Holds the pool, the key ring and
+/// the cache of authenticated API keys (shared by every clone).
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
     keys: KeyRing,
+    key_cache: Arc<KeyCache>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -22,6 +27,7 @@ impl std::fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("pool", &self.pool.status())
             .field("keys", &self.keys)
+            .field("key_cache", &self.key_cache)
             .finish()
     }
 }
@@ -29,7 +35,11 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// A store over an existing pool, sealing secrets with `keys`.
     pub fn new(pool: PgPool, keys: KeyRing) -> Self {
-        Self { pool, keys }
+        Self {
+            pool,
+            keys,
+            key_cache: Arc::new(KeyCache::default()),
+        }
     }
 
     /// A store with a new pool on `database_url`; connects lazily.
@@ -44,6 +54,11 @@ impl PgStore {
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The API keys this store authenticated (see [`KeyCache`]).
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.key_cache
     }
 
     /// The key ring secrets are sealed with.

@@ -22,7 +22,8 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
+    "api_key_revocations",
     "api_keys",
     "google_connections",
     "google_contacts_auto_sync_config",
@@ -54,8 +55,9 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        9,
-        "six tables, the grid slot column, the lock-down, then the consents' browser binding"
+        11,
+        "six tables, the grid slot column, the lock-down, the consents' browser binding, the key \
+         revocation counter, then the connections' generation"
     );
     assert_eq!(table_names(&database).await, TABLES);
 

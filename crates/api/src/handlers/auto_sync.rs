@@ -1,9 +1,10 @@
 //! `GET` and `PUT /api/logos-vision/auto-sync/config`: read and change a workspace's auto-sync
 //! settings (a read never creates a row; a change goes through the domain's `apply_update`).
+//! Each is one call of the store: the configuration comes with the connection's state.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use pulse_domain::ports::GoogleAuthorizer;
+use pulse_domain::ports::{GoogleAuthorizer, SettingsView};
 use pulse_domain::{AutoSyncConfig, ConfigUpdate, SyncInterval, UserId, apply_update};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -49,12 +50,8 @@ pub(crate) async fn get_config<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let workspace = query.0.workspace_id;
     caller.authorize(&workspace)?;
     let now = state.now();
-    let (config, connection) = futures::try_join!(
-        state.store.find_config(&workspace),
-        state.store.connection_status(&workspace),
-    )?;
-    let config = config.unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
-    let view = ConfigView::new(&config, connection.as_ref(), now);
+    let settings = state.store.settings_view(&workspace).await?;
+    let (_, view) = config_view(settings, workspace, now);
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -83,28 +80,30 @@ pub(crate) async fn update_config<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let now = state.now();
     let stored = state
         .store
-        .modify_config(&update.user_id, |current| {
+        .change_settings(&update.user_id, now, |current| {
             let next = apply_update(current, &update, now);
             (current != Some(&next)).then_some(next)
         })
         .await?;
-    let config = stored.unwrap_or_else(|| AutoSyncConfig::defaults(update.user_id.clone()));
+    let (config, view) = config_view(stored, update.user_id.clone(), now);
     tracing::info!(
         workspace = %config.user_id,
         enabled = config.enabled,
         interval_hours = config.interval_hours.hours(),
         "auto-sync settings changed"
     );
-    let view = config_view(&state.store, &config, now).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// The view of `config` with the workspace's connection state.
-async fn config_view<S: ApiStore>(
-    store: &S,
-    config: &AutoSyncConfig,
+/// The stored configuration (or the defaults of `workspace`) and its view with the connection.
+fn config_view(
+    settings: SettingsView,
+    workspace: UserId,
     now: DateTime<Utc>,
-) -> Result<ConfigView, ApiError> {
-    let connection = store.connection_status(&config.user_id).await?;
-    Ok(ConfigView::new(config, connection.as_ref(), now))
+) -> (AutoSyncConfig, ConfigView) {
+    let config = settings
+        .config
+        .unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
+    let view = ConfigView::new(&config, settings.connection.as_ref(), now);
+    (config, view)
 }

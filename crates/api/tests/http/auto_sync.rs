@@ -318,7 +318,7 @@ async fn a_paused_config_shows_why_and_turning_on_unpauses_it() {
     let key = api.workspace_key(WS).await;
     let now = Utc::now();
     api.store
-        .modify_config(&user(WS), |_| {
+        .modify_config(&user(WS), chrono::Utc::now(), |_| {
             let mut config = pulse_domain::AutoSyncConfig::defaults(user(WS));
             config.enabled = true;
             config.paused_reason = Some(PausedReason::TooManyFailures);

@@ -86,7 +86,7 @@ fn pair(name: &str, value: &str) -> (String, String) {
 async fn pause_for_reauth(api: &TestApi) {
     let now = Utc::now();
     api.store
-        .modify_config(&user(WS), |_| {
+        .modify_config(&user(WS), chrono::Utc::now(), |_| {
             let mut config = AutoSyncConfig::defaults(user(WS));
             config.enabled = true;
             config.paused_reason = Some(PausedReason::GoogleReauthRequired);

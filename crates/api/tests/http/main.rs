@@ -12,5 +12,6 @@ mod jobs;
 mod openapi;
 mod operations;
 mod profiles;
+mod revocation;
 mod security_headers;
 mod support;

@@ -2,7 +2,7 @@
 //! pages with cursors, capped limits, and refused searches, limits and cursors.
 
 use chrono::Utc;
-use pulse_domain::ports::{CompletedRun, PageWrite, SyncRunStore};
+use pulse_domain::ports::{PageWrite, RunEnd, RunEnding, SyncRunStore};
 use pulse_domain::{JobCounts, ProfileDraft};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -88,13 +88,16 @@ async fn seed_profiles(api: &TestApi) {
         .expect("the deletion is written");
     counts.add(&deleted);
     api.store
-        .complete_run(
+        .end_run(
             &lease,
-            CompletedRun {
+            RunEnd {
                 counts,
-                sync_token: None,
-                full_listing: false,
                 finished_at: Utc::now(),
+                grant: None,
+                ending: RunEnding::Completed {
+                    sync_token: None,
+                    full_listing: false,
+                },
             },
         )
         .await

@@ -13,7 +13,10 @@ use pulse_api::{
     AllowedOrigin, ApiConfig, ApiState, AuthFailureLimit, ErrorBody, NotReady, ReadinessProbe,
     generate_api_key, install_metrics_recorder,
 };
-use pulse_domain::ports::{ApiKeyRepository, ApiKeyScope, JobQueue, JobRepository, SyncRunStore};
+use pulse_domain::ports::{
+    ApiKeyRepository, ApiKeyScope, JobQueue, JobRepository, RunEnd, RunEnding, SyncRunStore,
+};
+use pulse_domain::schedule::{FailureKind, SyncFailure};
 use pulse_domain::{JobCounts, JobLease, SyncJob, UserId};
 use pulse_google::GoogleClient;
 use pulse_google::fake::{FakeGoogle, FakeOptions};
@@ -144,6 +147,23 @@ impl TestApi {
                 (None, store)
             }
         };
+        Self::serve_store(settings, database, store).await
+    }
+
+    /// A second server on this server's database, with a store (pool and key cache) of its
+    /// own, as another replica of the service would run.
+    pub async fn beside(&self) -> Self {
+        let database = self.database.as_ref().expect("a server with a database");
+        let store = PgStore::new(database.pool(), TestDatabase::key_ring());
+        Self::serve_store(Settings::default(), None, store).await
+    }
+
+    /// Serves the API over `store`, keeping `database` alive with the server.
+    async fn serve_store(
+        settings: Settings,
+        database: Option<TestDatabase>,
+        store: PgStore,
+    ) -> Self {
         let google = FakeGoogle::start(FakeOptions::default()).expect("the fake Google starts");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
         let address = listener.local_addr().expect("the bound address");
@@ -272,7 +292,21 @@ impl TestApi {
         let lease = self.claim_job().await;
         assert_eq!(lease.job_id, job.id);
         self.store
-            .fail_run(&lease, "the test ended it", JobCounts::default(), None)
+            .end_run(
+                &lease,
+                RunEnd {
+                    counts: JobCounts::default(),
+                    finished_at: Utc::now(),
+                    grant: None,
+                    ending: RunEnding::Failed {
+                        failure: SyncFailure {
+                            kind: FailureKind::Transient,
+                            message: "the test ended it".to_owned(),
+                        },
+                        jitter: 0.0,
+                    },
+                },
+            )
             .await
             .expect("the job fails");
         job

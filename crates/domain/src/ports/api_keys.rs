@@ -55,7 +55,9 @@ pub trait ApiKeyRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ApiKeyRecord, StoreError>> + Send;
 
-    /// The unrevoked key with this hash, marking it used at `now`.
+    /// The unrevoked key with this hash, marking it used at `now` (to the minute; the mark may
+    /// be written later, in a batch). A key revoked by another process may still be found for
+    /// up to a second; one revoked through this store, never.
     fn authenticate(
         &self,
         key_hash: &str,

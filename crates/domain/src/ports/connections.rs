@@ -31,13 +31,6 @@ pub trait ConnectionRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<GoogleConnection, StoreError>> + Send;
 
-    /// Marks the connection `reauth_required` after Google refused the grant.
-    fn mark_reauth_required(
-        &self,
-        user: &UserId,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
     /// Forgets the tokens (status `revoked`) and returns the connection as it was, for revoking.
     fn forget_connection(
         &self,

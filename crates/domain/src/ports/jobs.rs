@@ -85,12 +85,13 @@ pub trait JobQueue: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<JobLease>, StoreError>> + Send;
 
-    /// Extends a lease; `false` when the lease was lost (the worker must stop).
+    /// Extends all of `leases` to `until` in one statement; returns the jobs among them whose
+    /// lease was lost (their workers must stop).
     fn heartbeat(
         &self,
-        lease: &JobLease,
+        leases: &[JobLease],
         until: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
 
     /// Requeues jobs whose lease expired, or fails those on their last attempt.
     fn rescue_expired(

@@ -11,6 +11,7 @@ mod contacts;
 mod errors;
 mod jobs;
 mod profiles;
+mod run_end;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
 pub use auth::{
@@ -18,7 +19,7 @@ pub use auth::{
     TokenGrant,
 };
 pub use clock::{Clock, SystemClock};
-pub use configs::ConfigRepository;
+pub use configs::{ConfigRepository, SettingsView};
 pub use connections::{
     ConnectionRepository, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository,
     PendingAuthorization,
@@ -26,6 +27,5 @@ pub use connections::{
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
 pub use errors::{EnqueueError, SourceError, StoreError};
 pub use jobs::{JobQueue, JobRepository, Page, RescueReport};
-pub use profiles::{
-    CompletedRun, PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore,
-};
+pub use profiles::{PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore};
+pub use run_end::{RunEnd, RunEnding};

@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::job::{JobCounts, JobLease};
-use crate::ports::{Page, StoreError};
+use crate::ports::{Page, RunEnd, StoreError};
 use crate::profile::ProfileDraft;
-use crate::secret::Secret;
 use crate::user_id::UserId;
 
 /// One listed page, already mapped, to apply in one transaction.
@@ -30,19 +29,6 @@ pub struct PageWrite<'a> {
     pub counts_before: JobCounts,
 }
 
-/// How a run ended successfully.
-#[derive(Debug, Clone)]
-pub struct CompletedRun {
-    /// The run's counts over all pages.
-    pub counts: JobCounts,
-    /// The sync token from the last page, for the next incremental run.
-    pub sync_token: Option<Secret>,
-    /// Whether the run listed everything (then profiles it did not see are deleted).
-    pub full_listing: bool,
-    /// When the run finished.
-    pub finished_at: DateTime<Utc>,
-}
-
 /// The writes of one sync run, each fenced by the job's lease.
 pub trait SyncRunStore: Send + Sync {
     /// Upserts the page's profiles, marks its deletions, and records the job's progress, in one
@@ -53,22 +39,16 @@ pub trait SyncRunStore: Send + Sync {
         page: PageWrite<'_>,
     ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
 
-    /// In one transaction: for a full listing, marks deleted the user's profiles this run did not
-    /// see; stores the sync token; marks the job `completed` with the final counts (returned).
-    fn complete_run(
+    /// Records the run's end in one transaction fenced on the attempt: the job's final state and
+    /// counts; for a full listing, the user's profiles it did not see marked deleted; and, only
+    /// while the connection still holds the grant the run loaded, the sync token or
+    /// `reauth_required` and the schedule as [`RunEnd::schedule`] leaves it. Nothing is written
+    /// when the lease was lost (`LeaseLost`). Returns the job's final counts.
+    fn end_run(
         &self,
         lease: &JobLease,
-        run: CompletedRun,
+        end: RunEnd,
     ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
-
-    /// Ends the attempt with an error: queued again at `retry_at` when given, else `failed`.
-    fn fail_run(
-        &self,
-        lease: &JobLease,
-        message: &str,
-        counts: JobCounts,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A synced profile as the API shows it.

@@ -1,19 +1,18 @@
 //! `SyncEngine::run`: lists a user's contacts page by page and applies each page in its own
-//! transaction, storing the new sync token only with the completed job.
+//! transaction, then records the run's end (job, sync token, connection state, schedule) in one.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join;
 
-use crate::config::AutoSyncConfig;
 use crate::connection::ConnectionStatus;
 use crate::job::{JobCounts, JobLease};
 use crate::ports::{
-    Clock, CompletedRun, ConfigRepository, ConnectionRepository, ContactListing, ContactPage,
-    ContactsSource, ListingMode, PageWrite, SourceError, StoreError, SyncRunStore,
+    Clock, ConnectionRepository, ContactListing, ContactPage, ContactsSource, ListingMode,
+    PageWrite, RunEnd, RunEnding, SourceError, StoreError, SyncRunStore,
 };
-use crate::schedule::{FailureKind, SyncFailure, on_failure, on_success};
+use crate::schedule::SyncFailure;
 use crate::secret::Secret;
 use crate::sync::messages::{RunError, failure_for};
 use crate::sync::page::map_page;
@@ -83,7 +82,7 @@ struct Listed {
 
 impl<St, Src, Clk> SyncEngine<St, Src, Clk>
 where
-    St: SyncRunStore + ConfigRepository + ConnectionRepository,
+    St: SyncRunStore + ConnectionRepository,
     Src: ContactsSource,
     Clk: Clock,
 {
@@ -111,19 +110,26 @@ where
         let clock_start = Instant::now();
         tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, trigger = lease.trigger.as_str(), "sync started");
         let mut counts = JobCounts::default();
-        match self.list_and_apply(lease, &mut counts, progress).await {
-            Ok(listed) => self.complete(lease, listed, clock_start).await,
+        let mut grant = None;
+        match self
+            .list_and_apply(lease, &mut grant, &mut counts, progress)
+            .await
+        {
+            Ok(listed) => self.complete(lease, grant, listed, clock_start).await,
             Err(RunError::Store(StoreError::LeaseLost)) => {
                 tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, "sync stopped: lease lost to another attempt");
                 Ok(SyncOutcome::LeaseLost)
             }
-            Err(error) => self.fail(lease, &error, counts).await,
+            Err(error) => self.fail(lease, grant, &error, counts).await,
         }
     }
 
+    /// Loads the connection (its generation goes to `grant`, which fences the run's end) and
+    /// applies the incremental listing, or the full one when there is no sync token or it expired.
     async fn list_and_apply(
         &self,
         lease: &JobLease,
+        grant: &mut Option<i64>,
         counts: &mut JobCounts,
         progress: &impl SyncProgress,
     ) -> Result<Listed, RunError> {
@@ -132,6 +138,7 @@ where
             .find_connection(&lease.user_id)
             .await
             .map_err(RunError::Store)?;
+        *grant = connection.as_ref().map(|c| c.generation);
         let usable = connection.filter(|c| c.status == ConnectionStatus::Connected);
         let Some((refresh_token, sync_token)) =
             usable.and_then(|c| Some((c.refresh_token?, c.sync_token)))
@@ -212,27 +219,28 @@ where
     async fn complete(
         &self,
         lease: &JobLease,
+        grant: Option<i64>,
         listed: Listed,
         clock_start: Instant,
     ) -> Result<SyncOutcome, SyncError> {
-        let run = CompletedRun {
+        let end = RunEnd {
             counts: listed.counts,
-            sync_token: listed.sync_token,
-            full_listing: listed.full_listing,
             finished_at: self.clock.now(),
+            grant,
+            ending: RunEnding::Completed {
+                sync_token: listed.sync_token,
+                full_listing: listed.full_listing,
+            },
         };
-        let counts = match self.store.complete_run(lease, run).await {
+        let counts = match self.store.end_run(lease, end).await {
             Ok(counts) => counts,
             Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
             Err(other) => {
                 return self
-                    .fail(lease, &RunError::Store(other), listed.counts)
+                    .fail(lease, grant, &RunError::Store(other), listed.counts)
                     .await;
             }
         };
-        let started_at = lease.started_at;
-        self.update_config(lease, |config| on_success(config, started_at))
-            .await?;
         tracing::info!(
             user = %lease.user_id,
             job = %lease.job_id,
@@ -253,53 +261,50 @@ where
     async fn fail(
         &self,
         lease: &JobLease,
+        grant: Option<i64>,
         error: &RunError,
         counts: JobCounts,
     ) -> Result<SyncOutcome, SyncError> {
         let (failure, retryable) = failure_for(error);
         let now = self.clock.now();
-        if retryable && lease.attempt < self.settings.max_attempts {
+        let (ending, outcome) = if retryable && lease.attempt < self.settings.max_attempts {
             let retry_at = now + job_retry_delay(lease.attempt, self.clock.jitter());
-            return match self
-                .store
-                .fail_run(lease, &failure.message, counts, Some(retry_at))
-                .await
-            {
-                Ok(()) => {
-                    tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, retry_at = %retry_at, error = %failure.message, "sync attempt failed; will retry");
-                    Ok(SyncOutcome::Retrying { retry_at, failure })
-                }
-                Err(StoreError::LeaseLost) => Ok(SyncOutcome::LeaseLost),
-                Err(other) => Err(SyncError(other)),
+            let ending = RunEnding::Retrying {
+                message: failure.message.clone(),
+                retry_at,
             };
-        }
-        match self
-            .store
-            .fail_run(lease, &failure.message, counts, None)
-            .await
-        {
-            Ok(()) => {}
+            (ending, SyncOutcome::Retrying { retry_at, failure })
+        } else {
+            let ending = RunEnding::Failed {
+                failure: failure.clone(),
+                jitter: self.clock.jitter(),
+            };
+            (ending, SyncOutcome::Failed(failure))
+        };
+        let end = RunEnd {
+            counts,
+            finished_at: now,
+            grant,
+            ending,
+        };
+        match self.store.end_run(lease, end).await {
+            Ok(_) => {}
             Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
             Err(other) => return Err(SyncError(other)),
         }
-        if failure.kind == FailureKind::Authorization {
-            self.store.mark_reauth_required(&lease.user_id, now).await?;
-        }
-        let jitter = self.clock.jitter();
-        self.update_config(lease, |config| on_failure(config, now, &failure, jitter))
-            .await?;
-        tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, error = %failure.message, "sync failed");
-        Ok(SyncOutcome::Failed(failure))
+        log_failure(lease, &outcome);
+        Ok(outcome)
     }
+}
 
-    async fn update_config(
-        &self,
-        lease: &JobLease,
-        rule: impl FnOnce(&AutoSyncConfig) -> AutoSyncConfig + Send,
-    ) -> Result<(), StoreError> {
-        self.store
-            .modify_config(&lease.user_id, |current| current.map(rule))
-            .await
-            .map(|_| ())
+fn log_failure(lease: &JobLease, outcome: &SyncOutcome) {
+    match outcome {
+        SyncOutcome::Retrying { retry_at, failure } => {
+            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, retry_at = %retry_at, error = %failure.message, "sync attempt failed; will retry");
+        }
+        SyncOutcome::Failed(SyncFailure { message, .. }) => {
+            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, error = %message, "sync failed");
+        }
+        SyncOutcome::Completed(_) | SyncOutcome::LeaseLost => {}
     }
 }

@@ -174,7 +174,7 @@ async fn connect_workspaces(store: &PgStore, fake: &FakeGoogle) -> Result<(), Cl
             interval_hours: None,
         };
         store
-            .modify_config(&user, |current| {
+            .modify_config(&user, now, |current| {
                 current
                     .filter(|config| config.enabled && config.paused_reason.is_some())
                     .map(|config| apply_update(Some(config), &turn_on, now))

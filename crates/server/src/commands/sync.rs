@@ -3,6 +3,7 @@
 
 use clap::Args;
 use pulse_domain::UserId;
+use pulse_domain::ports::SystemClock;
 use pulse_domain::sync::SyncOutcome;
 use pulse_domain::{JobStatus, SyncJob};
 use pulse_scheduler::{ForegroundError, ForegroundRun, JobEnd, run_job_now};
@@ -65,7 +66,16 @@ pub async fn run(args: SyncArgs, cancel: CancellationToken) -> Result<(), CliErr
         if matches!(progress, Progress::Lines) {
             eprintln!("Syncing workspace {user}…");
         }
-        let ran = run_job_now(&store, &engine, &user, &config, &progress, &cancel).await;
+        let ran = run_job_now(
+            &store,
+            &engine,
+            &SystemClock,
+            &user,
+            &config,
+            &progress,
+            &cancel,
+        )
+        .await;
         progress.finish();
         report(ran.map_err(foreground_error)?)
     }

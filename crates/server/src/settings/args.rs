@@ -56,7 +56,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = PULSE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS, default_value = "60", value_parser = parse::idle_in_transaction_timeout_seconds)]
     pub database_idle_in_transaction_timeout_seconds: u64,
     /// Connections of the API's own pool (serve, demo).
-    #[arg(long, env = PULSE_API_POOL_SIZE, default_value = "10", value_parser = parse::api_pool_size)]
+    #[arg(long, env = PULSE_API_POOL_SIZE, default_value = "32", value_parser = parse::api_pool_size)]
     pub api_pool_size: usize,
     /// Connections of the scheduler's own pool (serve, demo) [default: workers + 3].
     #[arg(long, env = PULSE_WORKER_POOL_SIZE, value_parser = parse::worker_pool_size)]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use pulse_domain::ports::{ConfigRepository, StoreError};
+use pulse_domain::ports::{ConfigRepository, SettingsView, StoreError};
 use pulse_domain::{AutoSyncConfig, PausedReason, SyncInterval, UserId};
 
 use crate::error::StorageError;
@@ -59,22 +59,23 @@ impl ConfigRow {
 /// The values written for a configuration.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = configs, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
-struct ConfigWrite<'a> {
-    user_id: &'a str,
-    enabled: bool,
-    interval_hours: i32,
-    last_sync_at: Option<DateTime<Utc>>,
-    next_sync_at: Option<DateTime<Utc>>,
-    grid_slot_at: Option<DateTime<Utc>>,
-    consecutive_failures: i32,
-    paused_reason: Option<&'static str>,
-    last_error: Option<&'a str>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub(crate) struct ConfigWrite<'a> {
+    pub(crate) user_id: &'a str,
+    pub(crate) enabled: bool,
+    pub(crate) interval_hours: i32,
+    pub(crate) last_sync_at: Option<DateTime<Utc>>,
+    pub(crate) next_sync_at: Option<DateTime<Utc>>,
+    pub(crate) grid_slot_at: Option<DateTime<Utc>>,
+    pub(crate) consecutive_failures: i32,
+    pub(crate) paused_reason: Option<&'static str>,
+    pub(crate) last_error: Option<&'a str>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl<'a> ConfigWrite<'a> {
-    fn new(user: &'a UserId, config: &'a AutoSyncConfig, now: DateTime<Utc>) -> Self {
+    /// The row for `config`, created at `now` when it is new.
+    pub(crate) fn new(user: &'a UserId, config: &'a AutoSyncConfig, now: DateTime<Utc>) -> Self {
         let created_at = config.created_at.unwrap_or(now);
         Self {
             user_id: user.as_str(),
@@ -108,22 +109,24 @@ impl PgStore {
     async fn modify_config_row<F>(
         &self,
         user: &UserId,
+        now: DateTime<Utc>,
         change: F,
     ) -> Result<Option<AutoSyncConfig>, StorageError>
     where
         F: FnOnce(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send,
     {
         let mut transaction = self.transaction().await?;
-        let modified = modify_locked(&mut transaction, user, change).await?;
+        let modified = modify_locked(&mut transaction, user, now, change).await?;
         transaction.commit().await?;
         Ok(modified)
     }
 }
 
 /// Reads the row under lock, applies `change`, and writes the result when it differs.
-async fn modify_locked<F>(
+pub(crate) async fn modify_locked<F>(
     connection: &mut AsyncPgConnection,
     user: &UserId,
+    now: DateTime<Utc>,
     change: F,
 ) -> Result<Option<AutoSyncConfig>, StorageError>
 where
@@ -152,9 +155,9 @@ where
     }
     let mut next = next;
     if next.updated_at.is_none() || next.updated_at == current.as_ref().and_then(|c| c.updated_at) {
-        next.updated_at = Some(Utc::now());
+        next.updated_at = Some(now);
     }
-    let write = ConfigWrite::new(user, &next, Utc::now());
+    let write = ConfigWrite::new(user, &next, now);
     diesel::insert_into(configs::table)
         .values(&write)
         .on_conflict(configs::user_id)
@@ -175,11 +178,28 @@ impl ConfigRepository for PgStore {
     async fn modify_config<F>(
         &self,
         user: &UserId,
+        now: DateTime<Utc>,
         change: F,
     ) -> Result<Option<AutoSyncConfig>, StoreError>
     where
         F: FnOnce(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send,
     {
-        Ok(self.modify_config_row(user, change).await?)
+        Ok(self.modify_config_row(user, now, change).await?)
+    }
+
+    async fn settings_view(&self, user: &UserId) -> Result<SettingsView, StoreError> {
+        Ok(self.settings_view_row(user).await?)
+    }
+
+    async fn change_settings<F>(
+        &self,
+        user: &UserId,
+        now: DateTime<Utc>,
+        change: F,
+    ) -> Result<SettingsView, StoreError>
+    where
+        F: Fn(Option<&AutoSyncConfig>) -> Option<AutoSyncConfig> + Send + Sync,
+    {
+        Ok(self.change_settings_row(user, now, change).await?)
     }
 }

@@ -1,8 +1,10 @@
 //! `ConnectionRepository` on PostgreSQL: Google connections with the refresh and sync tokens
-//! sealed by the key ring; plaintext tokens exist only in memory.
+//! sealed by the key ring (plaintext tokens exist only in memory), and the generation every
+//! connect and disconnect moves on.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{ConnectionRepository, StoreError};
 use pulse_domain::{
@@ -33,7 +35,18 @@ struct ConnectionRow {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    generation: i64,
 }
+
+/// When the user connects another Google account than the stored one, the previous account's
+/// profiles are marked deleted, in the transaction that stores the new grant (whose first run
+/// is a full listing, the sync token being cleared): they never mix with the new account's.
+const RETIRE_OTHER_ACCOUNTS_PROFILES: &str = "
+    WITH previous AS (
+        SELECT google_account_id FROM google_connections WHERE user_id = $1 FOR UPDATE)
+    UPDATE relationship_profiles SET deleted_at = $3, updated_at = $3
+    WHERE user_id = $1 AND source = 'google' AND deleted_at IS NULL
+      AND EXISTS (SELECT 1 FROM previous WHERE previous.google_account_id IS DISTINCT FROM $2)";
 
 /// The associated data that binds a sealed refresh token to its column and user.
 pub(crate) fn refresh_token_context(user: &UserId) -> String {
@@ -106,6 +119,7 @@ impl ConnectionRow {
             status: ConnectionStatus::parse(&self.status)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            generation: self.generation,
         })
     }
 }
@@ -191,12 +205,21 @@ impl PgStore {
             status: ConnectionStatus::Connected.as_str(),
             updated_at: now,
         };
-        let mut connection = self.unit().await?;
+        let mut connection = self.transaction().await?;
+        diesel::sql_query(RETIRE_OTHER_ACCOUNTS_PROFILES)
+            .bind::<Text, _>(new.user_id.as_str())
+            .bind::<Nullable<Text>, _>(new.google_account_id.as_deref())
+            .bind::<Timestamptz, _>(now)
+            .execute(&mut *connection)
+            .await?;
         let row = diesel::insert_into(connections::table)
             .values((&write, connections::created_at.eq(now)))
             .on_conflict(connections::user_id)
             .do_update()
-            .set(&write)
+            .set((
+                &write,
+                connections::generation.eq(connections::generation + 1),
+            ))
             .returning(ConnectionRow::as_returning())
             .get_result(&mut *connection)
             .await?;
@@ -204,7 +227,10 @@ impl PgStore {
         row.into_domain(new.user_id.clone(), Some(new.refresh_token.clone()), None)
     }
 
-    async fn mark_reauth_required_row(
+    /// Marks a connected grant `reauth_required` outside a run, so tests can start from that
+    /// state (a run's end marks it itself, fenced on the grant it loaded).
+    #[cfg(feature = "testing")]
+    pub async fn mark_reauth_required(
         &self,
         user: &UserId,
         now: DateTime<Utc>,
@@ -275,6 +301,7 @@ async fn forget_locked(
             connections::sync_token_issued_at.eq(None::<DateTime<Utc>>),
             connections::status.eq(ConnectionStatus::Revoked.as_str()),
             connections::updated_at.eq(now),
+            connections::generation.eq(connections::generation + 1),
         ))
         .execute(connection)
         .await?;
@@ -299,14 +326,6 @@ impl ConnectionRepository for PgStore {
         now: DateTime<Utc>,
     ) -> Result<GoogleConnection, StoreError> {
         Ok(self.save_connection_row(connection, now).await?)
-    }
-
-    async fn mark_reauth_required(
-        &self,
-        user: &UserId,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        Ok(self.mark_reauth_required_row(user, now).await?)
     }
 
     async fn forget_connection(

@@ -1,5 +1,6 @@
 //! `JobQueue` on PostgreSQL: the due scanner's batch enqueue, claims with `FOR UPDATE SKIP
-//! LOCKED`, lease heartbeats, the rescuer and release; each one statement or one transaction.
+//! LOCKED`, one heartbeat for all of a process's leases, the rescuer and release; each one
+//! statement or one transaction.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
@@ -102,6 +103,24 @@ const RESCUE: &str = "
         FOR UPDATE SKIP LOCKED)
     RETURNING *";
 
+/// Extends the leases of the given attempts that are still running, in one statement, and
+/// returns the jobs of the others (lost to the rescuer or another attempt).
+const HEARTBEAT: &str = "
+    WITH held AS (
+        SELECT * FROM unnest($1::uuid[], $2::integer[]) AS held(id, attempt)),
+    extended AS (
+        UPDATE google_contacts_sync_jobs j SET lease_expires_at = $3
+        FROM held
+        WHERE j.id = held.id AND j.attempt = held.attempt AND j.status = 'running'
+        RETURNING j.id)
+    SELECT held.id FROM held WHERE held.id NOT IN (SELECT id FROM extended)";
+
+#[derive(QueryableByName)]
+struct LostLease {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+}
+
 #[derive(QueryableByName)]
 struct DueAt {
     #[diesel(sql_type = Timestamptz)]
@@ -170,19 +189,25 @@ impl PgStore {
         row.map(JobRow::into_lease).transpose()
     }
 
-    async fn heartbeat_row(
+    async fn heartbeat_rows(
         &self,
-        lease: &JobLease,
+        leases: &[JobLease],
         until: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
+    ) -> Result<Vec<Uuid>, StorageError> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = leases.iter().map(|lease| lease.job_id).collect();
+        let attempts: Vec<i32> = leases.iter().map(|lease| lease.attempt).collect();
         let mut connection = self.unit().await?;
-        let extended = diesel::update(jobs::table)
-            .filter(fenced(lease))
-            .set(jobs::lease_expires_at.eq(until))
-            .execute(&mut *connection)
+        let lost: Vec<LostLease> = diesel::sql_query(HEARTBEAT)
+            .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+            .bind::<Array<Integer>, _>(&attempts)
+            .bind::<Timestamptz, _>(until)
+            .load(&mut *connection)
             .await?;
         connection.commit().await?;
-        Ok(extended == 1)
+        Ok(lost.into_iter().map(|row| row.id).collect())
     }
 
     async fn rescue_rows(
@@ -299,8 +324,12 @@ impl JobQueue for PgStore {
             .await?)
     }
 
-    async fn heartbeat(&self, lease: &JobLease, until: DateTime<Utc>) -> Result<bool, StoreError> {
-        Ok(self.heartbeat_row(lease, until).await?)
+    async fn heartbeat(
+        &self,
+        leases: &[JobLease],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        Ok(self.heartbeat_rows(leases, until).await?)
     }
 
     async fn rescue_expired(

@@ -11,6 +11,7 @@ mod key_rotation;
 mod oauth_states;
 mod page_write;
 mod profiles;
+mod settings;
 mod sync_runs;
 
 pub use job_queue::NOTIFY_CHANNEL;

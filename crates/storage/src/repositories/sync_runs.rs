@@ -1,19 +1,25 @@
-//! `SyncRunStore` on PostgreSQL: a run's page writes, its completion (deletion sweep of a full
-//! listing, the sealed sync token, final counts) and its failure, each one fenced transaction.
+//! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the job's final state, the
+//! deletion sweep of a full listing, the sealed sync token or `reauth_required`, and the
+//! schedule), each one transaction fenced on the attempt; the end's connection and schedule
+//! writes are also fenced on the connection's generation.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use pulse_domain::ports::{CompletedRun, PageWrite, StoreError, SyncRunStore};
-use pulse_domain::{JobCounts, JobLease, JobStatus};
+use pulse_domain::ports::{PageWrite, RunEnd, RunEnding, StoreError, SyncRunStore};
+use pulse_domain::{ConnectionStatus, JobCounts, JobLease};
 
 use crate::crypto::KeyRing;
 use crate::error::StorageError;
+use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
-use crate::repositories::page_write::{apply_page_in, lock_job};
-use crate::schema::{google_connections as connections, google_contacts_sync_jobs as jobs};
+use crate::repositories::page_write::apply_page_in;
+use crate::schema::{
+    google_connections as connections, google_contacts_auto_sync_config as configs,
+    google_contacts_sync_jobs as jobs,
+};
 use crate::store::PgStore;
 
 /// Profiles of the user that the complete listing of this attempt did not see.
@@ -21,6 +27,17 @@ const SWEEP_UNSEEN: &str = "
     UPDATE relationship_profiles SET deleted_at = $4, updated_at = $4
     WHERE user_id = $1 AND source = 'google' AND deleted_at IS NULL
       AND (last_seen_job_id IS DISTINCT FROM $2 OR last_seen_attempt IS DISTINCT FROM $3)";
+
+/// The user's configuration, locked, while the connection still holds the run's grant (`$2`;
+/// NULL when the run found no connection).
+const LOCK_CONFIG_OF_GRANT: &str = "
+    SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at, c.grid_slot_at,
+           c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at
+    FROM google_contacts_auto_sync_config c
+    WHERE c.user_id = $1
+      AND ($2::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM google_connections g WHERE g.user_id = $1 AND g.generation = $2))
+    FOR UPDATE OF c";
 
 impl PgStore {
     async fn apply_page_rows(
@@ -34,115 +51,162 @@ impl PgStore {
         Ok(counts)
     }
 
-    async fn complete_run_rows(
-        &self,
-        lease: &JobLease,
-        run: CompletedRun,
-    ) -> Result<JobCounts, StorageError> {
+    async fn end_run_rows(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StorageError> {
         let keys = self.keys().clone();
         let mut transaction = self.transaction().await?;
-        let counts = complete_in(&mut transaction, &keys, lease, run).await?;
+        let counts = end_in(&mut transaction, &keys, lease, &end).await?;
         transaction.commit().await?;
         Ok(counts)
     }
-
-    async fn fail_run_rows(
-        &self,
-        lease: &JobLease,
-        message: &str,
-        counts: JobCounts,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StorageError> {
-        let mut connection = self.unit().await?;
-        let no_worker: Option<&str> = None;
-        let failed = match retry_at {
-            Some(retry_at) => {
-                diesel::update(jobs::table)
-                    .filter(fenced(lease))
-                    .set((
-                        jobs::status.eq(JobStatus::Queued.as_str()),
-                        jobs::run_after.eq(retry_at),
-                        jobs::worker_id.eq(no_worker),
-                        jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
-                        jobs::error.eq(message),
-                        counts_changeset(&counts),
-                    ))
-                    .execute(&mut *connection)
-                    .await?
-            }
-            None => {
-                diesel::update(jobs::table)
-                    .filter(fenced(lease))
-                    .set((
-                        jobs::status.eq(JobStatus::Failed.as_str()),
-                        jobs::finished_at.eq(diesel::dsl::now),
-                        jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
-                        jobs::error.eq(message),
-                        counts_changeset(&counts),
-                    ))
-                    .execute(&mut *connection)
-                    .await?
-            }
-        };
-        connection.commit().await?;
-        if failed == 1 {
-            Ok(())
-        } else {
-            Err(StorageError::LeaseLost)
-        }
-    }
 }
 
-/// Completes a run inside one transaction; nothing is written when the lease was lost.
-async fn complete_in(
+/// Records a run's end inside one transaction; the caller rolls it back on any error, so
+/// nothing is written when the lease was lost.
+async fn end_in(
     connection: &mut AsyncPgConnection,
     keys: &KeyRing,
     lease: &JobLease,
-    run: CompletedRun,
+    end: &RunEnd,
 ) -> Result<JobCounts, StorageError> {
-    lock_job(connection, lease).await?;
-    let mut counts = run.counts;
-    if run.full_listing {
+    let mut counts = end.counts;
+    if let RunEnding::Completed {
+        full_listing: true, ..
+    } = end.ending
+    {
         let swept = diesel::sql_query(SWEEP_UNSEEN)
             .bind::<Text, _>(lease.user_id.as_str())
             .bind::<diesel::sql_types::Uuid, _>(lease.job_id)
             .bind::<Integer, _>(lease.attempt)
-            .bind::<Timestamptz, _>(run.finished_at)
-            .execute(connection)
+            .bind::<Timestamptz, _>(end.finished_at)
+            .execute(&mut *connection)
             .await?;
         counts.deleted += i64::try_from(swept).unwrap_or(i64::MAX);
     }
-    if let Some(token) = &run.sync_token {
+    if end_job(connection, lease, end, &counts).await? != 1 {
+        return Err(StorageError::LeaseLost);
+    }
+    if let Some(grant) = end.grant {
+        write_connection(connection, keys, lease, end, grant).await?;
+    }
+    if end.changes_schedule() {
+        write_schedule(connection, lease, end).await?;
+    }
+    Ok(counts)
+}
+
+/// The fenced update of the job row to its final state; the number of rows it changed.
+async fn end_job(
+    connection: &mut AsyncPgConnection,
+    lease: &JobLease,
+    end: &RunEnd,
+    counts: &JobCounts,
+) -> Result<usize, StorageError> {
+    let no_lease = jobs::lease_expires_at.eq(None::<DateTime<Utc>>);
+    let status = jobs::status.eq(end.job_status().as_str());
+    let error = jobs::error.eq(end.error());
+    let target = diesel::update(jobs::table).filter(fenced(lease));
+    let changed = match &end.ending {
+        RunEnding::Retrying { retry_at, .. } => {
+            target
+                .set((
+                    status,
+                    jobs::run_after.eq(retry_at),
+                    jobs::worker_id.eq(None::<&str>),
+                    no_lease,
+                    error,
+                    counts_changeset(counts),
+                ))
+                .execute(connection)
+                .await?
+        }
+        RunEnding::Completed { .. } | RunEnding::Failed { .. } => {
+            target
+                .set((
+                    status,
+                    jobs::finished_at.eq(end.finished_at),
+                    no_lease,
+                    error,
+                    counts_changeset(counts),
+                ))
+                .execute(connection)
+                .await?
+        }
+    };
+    Ok(changed)
+}
+
+/// The sync token of a completed run, or `reauth_required` after Google refused the grant;
+/// written only while the connection still holds generation `grant`.
+async fn write_connection(
+    connection: &mut AsyncPgConnection,
+    keys: &KeyRing,
+    lease: &JobLease,
+    end: &RunEnd,
+    grant: i64,
+) -> Result<(), StorageError> {
+    let of_grant = connections::table
+        .filter(connections::user_id.eq(lease.user_id.as_str()))
+        .filter(connections::generation.eq(grant));
+    if let RunEnding::Completed {
+        sync_token: Some(token),
+        ..
+    } = &end.ending
+    {
         let sealed = keys.seal(token, &sync_token_context(&lease.user_id))?;
-        diesel::update(connections::table)
-            .filter(connections::user_id.eq(lease.user_id.as_str()))
+        diesel::update(of_grant)
             .set((
                 connections::sync_token_ciphertext.eq(&sealed.ciphertext),
                 connections::sync_token_nonce.eq(&sealed.nonce),
                 connections::sync_token_key_id.eq(&sealed.key_id),
-                connections::sync_token_issued_at.eq(run.finished_at),
-                connections::updated_at.eq(run.finished_at),
+                connections::sync_token_issued_at.eq(end.finished_at),
+                connections::updated_at.eq(end.finished_at),
             ))
             .execute(connection)
             .await?;
-    }
-    let no_error: Option<&str> = None;
-    let completed = diesel::update(jobs::table)
-        .filter(fenced(lease))
+    } else if end.marks_reauth_required() {
+        diesel::update(
+            of_grant.filter(connections::status.eq(ConnectionStatus::Connected.as_str())),
+        )
         .set((
-            jobs::status.eq(JobStatus::Completed.as_str()),
-            jobs::finished_at.eq(run.finished_at),
-            jobs::lease_expires_at.eq(None::<DateTime<Utc>>),
-            jobs::error.eq(no_error),
-            counts_changeset(&counts),
+            connections::status.eq(ConnectionStatus::ReauthRequired.as_str()),
+            connections::updated_at.eq(end.finished_at),
         ))
         .execute(connection)
         .await?;
-    if completed == 1 {
-        Ok(counts)
-    } else {
-        Err(StorageError::LeaseLost)
     }
+    Ok(())
+}
+
+/// Applies the domain's schedule rule for this end to the locked configuration, while the
+/// connection still holds the run's grant; a user without a configuration has none written.
+async fn write_schedule(
+    connection: &mut AsyncPgConnection,
+    lease: &JobLease,
+    end: &RunEnd,
+) -> Result<(), StorageError> {
+    let Some(row) = diesel::sql_query(LOCK_CONFIG_OF_GRANT)
+        .bind::<Text, _>(lease.user_id.as_str())
+        .bind::<Nullable<BigInt>, _>(end.grant)
+        .get_result::<ConfigRow>(&mut *connection)
+        .await
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let current = row.into_domain()?;
+    let Some(mut next) = end.schedule(&current, lease) else {
+        return Ok(());
+    };
+    if next == current {
+        return Ok(());
+    }
+    next.updated_at = Some(end.finished_at);
+    let write = ConfigWrite::new(&lease.user_id, &next, end.finished_at);
+    diesel::update(configs::table.filter(configs::user_id.eq(lease.user_id.as_str())))
+        .set(&write)
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 impl SyncRunStore for PgStore {
@@ -154,21 +218,7 @@ impl SyncRunStore for PgStore {
         Ok(self.apply_page_rows(lease, page).await?)
     }
 
-    async fn complete_run(
-        &self,
-        lease: &JobLease,
-        run: CompletedRun,
-    ) -> Result<JobCounts, StoreError> {
-        Ok(self.complete_run_rows(lease, run).await?)
-    }
-
-    async fn fail_run(
-        &self,
-        lease: &JobLease,
-        message: &str,
-        counts: JobCounts,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        Ok(self.fail_run_rows(lease, message, counts, retry_at).await?)
+    async fn end_run(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StoreError> {
+        Ok(self.end_run_rows(lease, end).await?)
     }
 }

@@ -21,7 +21,7 @@ async fn a_user_without_a_row_has_none_and_reading_creates_nothing() {
     let store = database.store();
     assert_eq!(store.find_config(&user("nobody")).await.unwrap(), None);
     let unchanged = store
-        .modify_config(&user("nobody"), |current| {
+        .modify_config(&user("nobody"), chrono::Utc::now(), |current| {
             assert!(current.is_none());
             None
         })
@@ -44,7 +44,7 @@ async fn a_modified_config_is_stored_and_read_back_field_for_field() {
     let store = database.store();
     let u = user("workspace-1");
     let stored = store
-        .modify_config(&u, |current| {
+        .modify_config(&u, chrono::Utc::now(), |current| {
             Some(apply_update(current, &turn_on("workspace-1", 6), at(0)))
         })
         .await
@@ -67,7 +67,7 @@ async fn a_modified_config_is_stored_and_read_back_field_for_field() {
         ..stored.clone()
     };
     let written = store
-        .modify_config(&u, |_| Some(paused.clone()))
+        .modify_config(&u, chrono::Utc::now(), |_| Some(paused.clone()))
         .await
         .unwrap()
         .expect("stored");
@@ -81,14 +81,14 @@ async fn the_same_values_again_write_nothing() {
     let store = database.store();
     let u = user("same");
     let first = store
-        .modify_config(&u, |current| {
+        .modify_config(&u, chrono::Utc::now(), |current| {
             Some(apply_update(current, &turn_on("same", 24), at(0)))
         })
         .await
         .unwrap()
         .expect("stored");
     let again = store
-        .modify_config(&u, |current| {
+        .modify_config(&u, chrono::Utc::now(), |current| {
             Some(apply_update(current, &turn_on("same", 24), at(30)))
         })
         .await
@@ -104,14 +104,16 @@ async fn a_change_that_keeps_updated_at_gets_the_write_time() {
     let store = database.store();
     let u = user("success");
     let first = store
-        .modify_config(&u, |current| {
+        .modify_config(&u, chrono::Utc::now(), |current| {
             Some(apply_update(current, &turn_on("success", 24), at(0)))
         })
         .await
         .unwrap()
         .expect("stored");
     let after = store
-        .modify_config(&u, |current| current.map(|c| on_success(c, at(60))))
+        .modify_config(&u, chrono::Utc::now(), |current| {
+            current.map(|c| on_success(c, at(60)))
+        })
         .await
         .unwrap()
         .expect("stored");
@@ -131,7 +133,7 @@ async fn concurrent_modifications_of_one_user_are_serialised_even_before_the_row
             let u = u.clone();
             tokio::spawn(async move {
                 store
-                    .modify_config(&u, |current| {
+                    .modify_config(&u, chrono::Utc::now(), |current| {
                         let mut next = current
                             .cloned()
                             .unwrap_or_else(|| AutoSyncConfig::defaults(u.clone()));

@@ -4,13 +4,13 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{Binary, Nullable, Text};
 use diesel_async::RunQueryDsl;
-use pulse_domain::ports::{CompletedRun, ConnectionRepository, StoreError, SyncRunStore};
+use pulse_domain::ports::{ConnectionRepository, StoreError, SyncRunStore};
 use pulse_domain::{ConnectionStatus, JobCounts, NewConnection, Secret};
 use pulse_storage::PgStore;
 use pulse_storage::crypto::{EncryptionKey, KeyRing, generate_key};
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, count, user};
+use crate::support::{at, claimed, completed, count, grant, user};
 
 const REFRESH_TOKEN: &str = "1//refresh-token-that-must-never-be-stored-in-clear";
 
@@ -120,15 +120,16 @@ async fn the_sync_token_is_sealed_too_and_reading_with_another_key_is_a_typed_er
         .unwrap();
     let lease = claimed(&store, &u).await;
     store
-        .complete_run(
-            &lease,
-            CompletedRun {
-                counts: JobCounts::default(),
-                sync_token: Some(Secret::new("sync-token-plaintext")),
-                full_listing: false,
-                finished_at: at(5),
-            },
-        )
+        .end_run(&lease, {
+            let mut end = completed(
+                JobCounts::default(),
+                false,
+                Some("sync-token-plaintext"),
+                grant(&store, &u).await,
+            );
+            end.finished_at = at(5);
+            end
+        })
         .await
         .unwrap();
     let found = store.find_connection(&u).await.unwrap().expect("found");
@@ -225,15 +226,16 @@ async fn reconnecting_replaces_the_grant_and_clears_the_sync_token() {
         .unwrap();
     let lease = claimed(&store, &u).await;
     store
-        .complete_run(
-            &lease,
-            CompletedRun {
-                counts: JobCounts::default(),
-                sync_token: Some(Secret::new("token-1")),
-                full_listing: false,
-                finished_at: at(1),
-            },
-        )
+        .end_run(&lease, {
+            let mut end = completed(
+                JobCounts::default(),
+                false,
+                Some("token-1"),
+                grant(&store, &u).await,
+            );
+            end.finished_at = at(1);
+            end
+        })
         .await
         .unwrap();
     store.mark_reauth_required(&u, at(2)).await.unwrap();

@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use futures::StreamExt;
-use pulse_domain::ports::{
-    CompletedRun, ConfigRepository, JobQueue, JobRepository, StoreError, SyncRunStore,
-};
+use pulse_domain::ports::{ConfigRepository, JobQueue, JobRepository, StoreError, SyncRunStore};
 use pulse_domain::{
     AutoSyncConfig, JobCounts, JobStatus, JobTrigger, PausedReason, SyncInterval, UserId,
 };
@@ -15,7 +13,7 @@ use pulse_storage::PgStore;
 use pulse_storage::repositories::NOTIFY_CHANNEL;
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, count, draft, execute, now, page, user};
+use crate::support::{at, claimed, completed, count, draft, execute, failed, now, page, user};
 
 /// Stores an enabled config due at `next` with an interval of `hours`.
 async fn schedule(store: &PgStore, user_id: &UserId, hours: i64, next: Option<i64>) {
@@ -28,7 +26,7 @@ async fn schedule(store: &PgStore, user_id: &UserId, hours: i64, next: Option<i6
         ..AutoSyncConfig::defaults(user_id.clone())
     };
     store
-        .modify_config(user_id, |_| Some(config))
+        .modify_config(user_id, chrono::Utc::now(), |_| Some(config))
         .await
         .unwrap();
 }
@@ -57,7 +55,7 @@ async fn due_users_get_one_auto_job_and_move_along_their_grid() {
     schedule(&store, &later, 1, Some(30)).await;
     schedule(&store, &disabled, 1, Some(-10)).await;
     store
-        .modify_config(&disabled, |c| {
+        .modify_config(&disabled, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 enabled: false,
                 ..c.clone()
@@ -67,7 +65,7 @@ async fn due_users_get_one_auto_job_and_move_along_their_grid() {
         .unwrap();
     schedule(&store, &paused, 1, Some(-10)).await;
     store
-        .modify_config(&paused, |c| {
+        .modify_config(&paused, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 paused_reason: Some(PausedReason::TooManyFailures),
                 ..c.clone()
@@ -115,7 +113,7 @@ async fn a_user_with_an_active_job_is_not_enqueued_again() {
         .unwrap()
         .expect("claimed");
     store
-        .fail_run(&lease, "boom", JobCounts::default(), None)
+        .end_run(&lease, failed("boom", JobCounts::default(), None, None))
         .await
         .unwrap();
     assert_eq!(store.earliest_due_at().await.unwrap(), Some(at(-5)));
@@ -343,19 +341,36 @@ async fn concurrent_claims_never_return_the_same_job() {
 }
 
 #[tokio::test]
-async fn heartbeats_extend_only_the_current_attempt() {
+async fn one_heartbeat_extends_every_current_attempt_and_names_the_lost_ones() {
     let database = TestDatabase::new().await;
     let store = database.store();
-    let lease = claimed(&store, &user("beat")).await;
-    let until = now() + TimeDelta::minutes(5);
-    assert!(store.heartbeat(&lease, until).await.unwrap());
-    let job = store.find_job(lease.job_id).await.unwrap().expect("job");
-    assert_eq!(job.lease_expires_at, Some(until));
+    let first = claimed(&store, &user("beat-1")).await;
+    let second = claimed(&store, &user("beat-2")).await;
+    let ended = claimed(&store, &user("beat-3")).await;
+    store
+        .end_run(&ended, completed(JobCounts::default(), false, None, None))
+        .await
+        .unwrap();
     let stale = pulse_domain::JobLease {
-        attempt: lease.attempt + 1,
-        ..lease.clone()
+        attempt: second.attempt + 1,
+        ..second.clone()
     };
-    assert!(!store.heartbeat(&stale, until).await.unwrap());
+    let until = now() + TimeDelta::minutes(5);
+    let leases = [first.clone(), stale.clone(), ended.clone()];
+    let mut lost = store.heartbeat(&leases, until).await.unwrap();
+    lost.sort();
+    let mut expected = vec![stale.job_id, ended.job_id];
+    expected.sort();
+    assert_eq!(lost, expected);
+    let job = store.find_job(first.job_id).await.unwrap().expect("job");
+    assert_eq!(job.lease_expires_at, Some(until));
+    let other = store.find_job(second.job_id).await.unwrap().expect("job");
+    assert_ne!(
+        other.lease_expires_at,
+        Some(until),
+        "a stale attempt extends nothing"
+    );
+    assert!(store.heartbeat(&[], until).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -454,30 +469,31 @@ async fn a_late_worker_whose_lease_was_rescued_changes_nothing() {
         0,
         "a fenced-out page writes no profile"
     );
-    let run = CompletedRun {
-        counts: JobCounts::default(),
-        sync_token: None,
-        full_listing: true,
-        finished_at: at(5),
-    };
+    let run = completed(JobCounts::default(), true, None, None);
     assert_eq!(
-        store.complete_run(&old, run.clone()).await,
+        store.end_run(&old, run.clone()).await,
         Err(StoreError::LeaseLost)
     );
     assert_eq!(
         store
-            .fail_run(&old, "late", JobCounts::default(), None)
+            .end_run(&old, failed("late", JobCounts::default(), None, None))
             .await,
         Err(StoreError::LeaseLost)
     );
-    assert!(!store.heartbeat(&old, at(10)).await.unwrap());
+    assert_eq!(
+        store
+            .heartbeat(std::slice::from_ref(&old), at(10))
+            .await
+            .unwrap(),
+        vec![old.job_id]
+    );
     assert!(!store.release(&old).await.unwrap());
     let current = store.find_job(job.id).await.unwrap().expect("job");
     assert_eq!(current.status, JobStatus::Running);
     assert_eq!(current.worker_id.as_deref(), Some("new-worker"));
     assert_eq!(current.attempt, new.attempt);
 
-    store.complete_run(&new, run).await.unwrap();
+    store.end_run(&new, run).await.unwrap();
     assert_eq!(
         store.find_job(job.id).await.unwrap().expect("job").status,
         JobStatus::Completed
@@ -542,7 +558,7 @@ async fn queued_jobs_notify_listeners() {
         .unwrap()
         .expect("claimed");
     store
-        .heartbeat(&lease, now() + TimeDelta::minutes(2))
+        .heartbeat(std::slice::from_ref(&lease), now() + TimeDelta::minutes(2))
         .await
         .unwrap();
     execute(&database, &marker).await.unwrap();
@@ -569,7 +585,7 @@ async fn a_dispatched_retry_hands_the_schedule_back_to_its_grid_slot() {
     let retrying = user("retrying");
     schedule(&store, &retrying, 24, Some(5)).await;
     store
-        .modify_config(&retrying, |c| {
+        .modify_config(&retrying, chrono::Utc::now(), |c| {
             c.map(|c| AutoSyncConfig {
                 next_sync_at: Some(at(5)),
                 grid_slot_at: Some(at(24 * 60)),

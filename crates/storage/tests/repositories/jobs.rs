@@ -3,13 +3,11 @@
 use std::collections::HashSet;
 
 use chrono::TimeDelta;
-use pulse_domain::ports::{
-    CompletedRun, EnqueueError, JobQueue, JobRepository, StoreError, SyncRunStore,
-};
+use pulse_domain::ports::{EnqueueError, JobQueue, JobRepository, StoreError, SyncRunStore};
 use pulse_domain::{JobCounts, JobStatus, JobTrigger};
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, execute, now, user};
+use crate::support::{at, completed, execute, failed, now, user};
 
 #[tokio::test]
 async fn a_manual_job_is_queued_and_a_second_is_refused_naming_the_first() {
@@ -56,15 +54,7 @@ async fn once_the_active_job_ended_a_new_one_can_be_queued() {
         .unwrap()
         .expect("claimed");
     store
-        .complete_run(
-            &lease,
-            CompletedRun {
-                counts: JobCounts::default(),
-                sync_token: None,
-                full_listing: false,
-                finished_at: at(1),
-            },
-        )
+        .end_run(&lease, completed(JobCounts::default(), false, None, None))
         .await
         .unwrap();
     let second = store.enqueue_manual(&u, at(2)).await.unwrap();
@@ -156,7 +146,7 @@ async fn a_users_jobs_are_listed_newest_first_page_by_page() {
             .unwrap()
             .expect("claimed");
         store
-            .fail_run(&lease, "boom", JobCounts::default(), None)
+            .end_run(&lease, failed("boom", JobCounts::default(), None, None))
             .await
             .unwrap();
         created.push(job.id);
@@ -205,7 +195,7 @@ async fn jobs_created_at_the_same_instant_still_page_without_gaps() {
             .unwrap()
             .expect("claimed");
         store
-            .fail_run(&lease, "boom", JobCounts::default(), None)
+            .end_run(&lease, failed("boom", JobCounts::default(), None, None))
             .await
             .unwrap();
     }

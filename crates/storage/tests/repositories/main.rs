@@ -11,5 +11,7 @@ mod job_queue;
 mod jobs;
 mod oauth_states;
 mod profiles;
+mod run_end;
+mod settings;
 mod support;
 mod sync_runs;

@@ -4,8 +4,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-use pulse_domain::ports::{CompletedRun, JobQueue, JobRepository, PageWrite, SyncRunStore};
-use pulse_domain::{JobCounts, JobLease, ProfileDraft, UserId};
+use pulse_domain::ports::{
+    ConnectionRepository, JobQueue, JobRepository, PageWrite, RunEnd, RunEnding, SyncRunStore,
+};
+use pulse_domain::schedule::{FailureKind, SyncFailure};
+use pulse_domain::{JobCounts, JobLease, ProfileDraft, Secret, UserId};
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 
@@ -75,17 +78,65 @@ pub async fn seed_profiles(store: &PgStore, user: &UserId, profiles: &[ProfileDr
         .await
         .expect("apply");
     store
-        .complete_run(
-            &lease,
-            CompletedRun {
-                counts,
-                sync_token: None,
-                full_listing: false,
-                finished_at: now(),
-            },
-        )
+        .end_run(&lease, completed(counts, false, None, None))
         .await
         .expect("complete");
+}
+
+/// The generation of the user's stored connection, as a run loads it at its start.
+pub async fn grant(store: &PgStore, user: &UserId) -> Option<i64> {
+    store
+        .find_connection(user)
+        .await
+        .expect("find connection")
+        .map(|connection| connection.generation)
+}
+
+/// A completed run's end with `counts`, finished now.
+pub fn completed(
+    counts: JobCounts,
+    full_listing: bool,
+    token: Option<&str>,
+    grant: Option<i64>,
+) -> RunEnd {
+    RunEnd {
+        counts,
+        finished_at: now(),
+        grant,
+        ending: RunEnding::Completed {
+            sync_token: token.map(Secret::new),
+            full_listing,
+        },
+    }
+}
+
+/// A failed attempt's end: queued again at `retry_at` when given, else failed for good (a
+/// transient failure with `message`).
+pub fn failed(
+    message: &str,
+    counts: JobCounts,
+    retry_at: Option<DateTime<Utc>>,
+    grant: Option<i64>,
+) -> RunEnd {
+    let ending = match retry_at {
+        Some(retry_at) => RunEnding::Retrying {
+            message: message.to_owned(),
+            retry_at,
+        },
+        None => RunEnding::Failed {
+            failure: SyncFailure {
+                kind: FailureKind::Transient,
+                message: message.to_owned(),
+            },
+            jitter: 0.0,
+        },
+    };
+    RunEnd {
+        counts,
+        finished_at: now(),
+        grant,
+        ending,
+    }
 }
 
 #[derive(QueryableByName)]

@@ -6,14 +6,14 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use pulse_domain::ports::{
-    CompletedRun, ConnectionRepository, JobQueue, JobRepository, PageWrite, ProfileQuery,
-    ProfileRepository, StoreError, SyncRunStore,
+    ConnectionRepository, JobQueue, JobRepository, PageWrite, ProfileQuery, ProfileRepository,
+    StoreError, SyncRunStore,
 };
 use pulse_domain::{JobCounts, JobStatus, NewConnection, ProfileDraft, Secret, UserId};
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, count, draft, now, page, user};
+use crate::support::{at, claimed, completed, count, draft, failed, grant, now, page, user};
 
 #[derive(Debug, QueryableByName, PartialEq, Eq)]
 struct Row {
@@ -70,15 +70,6 @@ fn counts(
         deleted,
         skipped_no_identifier: total - created - updated - unchanged - reported,
         reported_deletions: reported,
-    }
-}
-
-fn complete(counts: JobCounts, full_listing: bool, token: Option<&str>) -> CompletedRun {
-    CompletedRun {
-        counts,
-        sync_token: token.map(Secret::new),
-        full_listing,
-        finished_at: now(),
     }
 }
 
@@ -289,7 +280,10 @@ async fn a_complete_full_listing_deletes_what_it_did_not_see_and_stores_the_toke
         .await
         .unwrap();
     store
-        .complete_run(&first, complete(written, true, Some("token-1")))
+        .end_run(
+            &first,
+            completed(written, true, Some("token-1"), grant(&store, &u).await),
+        )
         .await
         .unwrap();
     // Someone else's profiles are never swept.
@@ -307,7 +301,10 @@ async fn a_complete_full_listing_deletes_what_it_did_not_see_and_stores_the_toke
     let mut total = seen;
     total.add(&seen2);
     let final_counts = store
-        .complete_run(&second, complete(total, true, Some("token-2")))
+        .end_run(
+            &second,
+            completed(total, true, Some("token-2"), grant(&store, &u).await),
+        )
         .await
         .unwrap();
     assert_eq!(final_counts.deleted, 2);
@@ -344,7 +341,7 @@ async fn an_incremental_run_deletes_only_what_google_reported() {
         .await
         .unwrap();
     let final_counts = store
-        .complete_run(&lease, complete(changed, false, None))
+        .end_run(&lease, completed(changed, false, None, None))
         .await
         .unwrap();
     assert_eq!(final_counts.deleted, 0);
@@ -367,7 +364,10 @@ async fn a_listing_that_fails_half_way_deletes_nothing_and_keeps_its_pages() {
         .unwrap();
     let retry_at = now() + TimeDelta::minutes(5);
     store
-        .fail_run(&lease, "Google is unavailable", partial, Some(retry_at))
+        .end_run(
+            &lease,
+            failed("Google is unavailable", partial, Some(retry_at), None),
+        )
         .await
         .unwrap();
     assert_eq!(live(&store, &u).await.len(), 3);
@@ -403,16 +403,19 @@ async fn a_listing_that_fails_half_way_deletes_nothing_and_keeps_its_pages() {
     );
 
     store
-        .fail_run(&retry[0], "Google refused", JobCounts::default(), None)
+        .end_run(
+            &retry[0],
+            failed("Google refused", JobCounts::default(), None, None),
+        )
         .await
         .unwrap();
-    let failed = store.find_job(lease.job_id).await.unwrap().expect("job");
-    assert_eq!(failed.status, JobStatus::Failed);
-    assert!(failed.finished_at.is_some());
-    assert_eq!(failed.error.as_deref(), Some("Google refused"));
+    let ended = store.find_job(lease.job_id).await.unwrap().expect("job");
+    assert_eq!(ended.status, JobStatus::Failed);
+    assert!(ended.finished_at.is_some());
+    assert_eq!(ended.error.as_deref(), Some("Google refused"));
     assert_eq!(
         store
-            .fail_run(&retry[0], "again", JobCounts::default(), None)
+            .end_run(&retry[0], failed("again", JobCounts::default(), None, None))
             .await,
         Err(StoreError::LeaseLost)
     );

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use pulse_domain::ports::{
-    ApiKeyRepository, ApiKeyScope, CompletedRun, ConfigRepository, ConnectionRepository, JobQueue,
-    JobRepository, OAuthStateRepository, PageWrite, PendingAuthorization, SyncRunStore,
+    ApiKeyRepository, ApiKeyScope, ConfigRepository, ConnectionRepository, JobQueue, JobRepository,
+    OAuthStateRepository, PageWrite, PendingAuthorization, RunEnd, RunEnding, SyncRunStore,
 };
 use pulse_domain::{
     ConfigUpdate, JobCounts, NewConnection, ProfileDraft, Secret, SyncInterval, UserId,
@@ -328,13 +328,16 @@ pub async fn sync_profiles(store: &PgStore, user: &UserId, profiles: &[ProfileDr
     };
     let counts = store.apply_page(&lease, page).await.expect("apply a page");
     store
-        .complete_run(
+        .end_run(
             &lease,
-            CompletedRun {
+            RunEnd {
                 counts,
-                sync_token: None,
-                full_listing: false,
                 finished_at: now(),
+                grant: None,
+                ending: RunEnding::Completed {
+                    sync_token: None,
+                    full_listing: false,
+                },
             },
         )
         .await
@@ -351,7 +354,9 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
         interval_hours: Some(SyncInterval::from_hours(6).expect("valid interval")),
     };
     let stored = store
-        .modify_config(&u, |current| Some(apply_update(current, &update, now())))
+        .modify_config(&u, chrono::Utc::now(), |current| {
+            Some(apply_update(current, &update, now()))
+        })
         .await
         .expect("modify the config")
         .expect("stored");

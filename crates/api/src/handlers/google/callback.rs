@@ -216,7 +216,7 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
     };
     state
         .store
-        .modify_config(workspace, |current| {
+        .modify_config(workspace, now, |current| {
             current
                 .filter(|config| config.enabled && config.paused_reason.is_some())
                 .map(|config| apply_update(Some(config), &turn_on, now))
