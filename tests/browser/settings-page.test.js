@@ -1,6 +1,7 @@
 // The settings page in headless Chromium against the real `pulse-sync demo`: loading, the auto-sync
 // toggle and interval, "Sync now" with its progress and result, the reconnect state after Google
-// revokes the grant, a phone-sized screen, the keyboard, and the demo's exit on SIGTERM.
+// revokes the grant, a phone-sized screen, the keyboard, a link for another workspace, and the
+// demo's exit on SIGTERM.
 // A screenshot is saved after each step into tests/artifacts/browser/.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -146,6 +147,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
       assert.ok(await page.locator(card).isVisible(), `${card} is visible`);
     }
     await waitForText("#connection-badge", "Connected");
+    await waitForText("#connection-text", `Connected as ${SEED_ACCOUNT}.`);
     await waitForText("#jobs-body", "No syncs yet");
   });
 
@@ -299,6 +301,39 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     assert.ok(!crafted.includes("555"), `a crafted reason reached the page: ${crafted}`);
     await page.goto(withOutcome("access_denied"));
     await waitForText("#settings-message", "Google was not connected: access was declined on Google's page.");
+  });
+
+  step("a link for another workspace asks before switching", "switch-prompt", async () => {
+    const settings = new URL(urls.settingsPage);
+    const key = new URLSearchParams(settings.hash.slice(1)).get("key");
+    const openWorkspace = () => page.evaluate(() => sessionStorage.getItem("pulse.workspace"));
+    assert.equal(await openWorkspace(), "demo");
+    const otherLink = `${settings.origin}/#key=${encodeURIComponent(key)}&workspace=demo-large`;
+    await page.goto(otherLink);
+    await page.locator("#switch-prompt").waitFor({ state: "visible" });
+    await waitForText("#switch-text", 'This link opens the workspace "demo-large", but "demo" is open here.');
+    assert.ok(!page.url().includes("key="), "the link's key stays in the address bar");
+    assert.equal(await openWorkspace(), "demo", "the link switched before the user answered");
+    await page.locator("#settings").waitFor({ state: "visible" });
+    await screenshot("switch-asked");
+    await page.locator("#switch-stay").click();
+    await page.locator("#switch-prompt").waitFor({ state: "hidden" });
+    assert.equal(await openWorkspace(), "demo", "staying switched anyway");
+    await page.reload();
+    assert.equal(await page.locator("#switch-prompt").isVisible(), false, "the refused link came back");
+    assert.equal(await openWorkspace(), "demo");
+
+    await page.goto(otherLink);
+    await page.locator("#switch-prompt").waitFor({ state: "visible" });
+    await page.locator("#switch-confirm").click();
+    await page.locator("#switch-prompt").waitFor({ state: "hidden" });
+    assert.equal(await openWorkspace(), "demo-large", "confirming did not switch");
+
+    await page.goto(urls.settingsPage);
+    await page.locator("#switch-prompt").waitFor({ state: "visible" });
+    await page.locator("#switch-confirm").click();
+    assert.equal(await openWorkspace(), "demo");
+    await page.locator("#settings").waitFor({ state: "visible" });
   });
 
   test("the page raised no script errors", () => {

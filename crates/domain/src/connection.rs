@@ -42,6 +42,27 @@ impl ConnectionStatus {
     }
 }
 
+/// A connection's state and Google account, read without opening any secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSummary {
+    /// Connected, re-authorization required, or revoked.
+    pub status: ConnectionStatus,
+    /// The email of the Google account that connected, when Google named it.
+    pub google_email: Option<String>,
+}
+
+impl ConnectionSummary {
+    /// The account to show as connected: none once the user disconnected.
+    pub fn shown_email(&self) -> Option<&str> {
+        match self.status {
+            ConnectionStatus::Connected | ConnectionStatus::ReauthRequired => {
+                self.google_email.as_deref()
+            }
+            ConnectionStatus::Revoked => None,
+        }
+    }
+}
+
 /// A stored Google connection with its refresh token decrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoogleConnection {

@@ -19,7 +19,7 @@ pub mod sync;
 pub mod user_id;
 
 pub use config::{AutoSyncConfig, ConfigUpdate, PausedReason, apply_update};
-pub use connection::{ConnectionStatus, GoogleConnection, NewConnection};
+pub use connection::{ConnectionStatus, ConnectionSummary, GoogleConnection, NewConnection};
 pub use error::ValidationError;
 pub use error_id::{ErrorId, INTERNAL_ERROR_MESSAGE};
 pub use humanize::humanize_until;

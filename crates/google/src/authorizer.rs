@@ -1,5 +1,6 @@
 //! The domain's `GoogleAuthorizer` for `GoogleClient`: the consent URL (PKCE S256, random state,
-//! offline access, forced consent, incremental scopes), the code exchange and revocation.
+//! offline access, forced consent, incremental scopes), the code exchange, the connected account's
+//! email and revocation.
 
 use chrono::Utc;
 use oauth2::basic::BasicTokenResponse;
@@ -12,7 +13,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::client::GoogleClient;
-use crate::config::CONTACTS_READONLY_SCOPE;
+use crate::config::{ACCOUNT_EMAIL_SCOPE, CONTACTS_READONLY_SCOPE};
 use crate::oauth::{OAuthHttp, token_error, transient};
 
 /// The revocation endpoint, as named in errors and logs.
@@ -27,6 +28,7 @@ impl GoogleAuthorizer for GoogleClient {
             .client
             .authorize_url(CsrfToken::new_random)
             .add_scope(Scope::new(CONTACTS_READONLY_SCOPE.to_owned()))
+            .add_scope(Scope::new(ACCOUNT_EMAIL_SCOPE.to_owned()))
             .add_extra_param("access_type", "offline")
             .add_extra_param("prompt", "consent")
             .add_extra_param("include_granted_scopes", "true")
@@ -57,6 +59,10 @@ impl GoogleAuthorizer for GoogleClient {
             .await
             .map_err(token_error)?;
         Ok(token_grant(&response))
+    }
+
+    async fn account_email(&self, access_token: &Secret) -> Result<Option<String>, SourceError> {
+        self.inner().account_email(access_token).await
     }
 
     /// Revokes a refresh or access token (`POST token=...`) and forgets its cached access token;
@@ -168,7 +174,10 @@ mod tests {
         assert_eq!(params["client_id"], "client-1");
         assert_eq!(params["redirect_uri"], "https://crm.example/callback");
         assert_eq!(params["response_type"], "code");
-        assert_eq!(params["scope"], CONTACTS_READONLY_SCOPE);
+        assert_eq!(
+            params["scope"],
+            format!("{CONTACTS_READONLY_SCOPE} {ACCOUNT_EMAIL_SCOPE}")
+        );
         assert_eq!(params["access_type"], "offline");
         assert_eq!(params["prompt"], "consent");
         assert_eq!(params["include_granted_scopes"], "true");

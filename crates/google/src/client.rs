@@ -36,6 +36,8 @@ pub(crate) struct ClientInner {
     /// Access tokens per grant.
     pub tokens: TokenCache,
     connections_url: Url,
+    /// `people/me`, for the connected account's email.
+    pub profile_url: Url,
     /// `pageSize` of every listing request.
     pub page_size: u32,
     limits: Arc<RateLimits>,
@@ -59,6 +61,7 @@ impl GoogleClient {
                 oauth: OAuth::new(config),
                 tokens: TokenCache::new(config.token_refresh_margin),
                 connections_url: config.connections_url(),
+                profile_url: config.profile_url(),
                 page_size: config.page_size,
                 limits,
             }),

@@ -15,10 +15,10 @@ pub const DEFAULT_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth
 pub const DEFAULT_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 /// Google's revocation endpoint.
 pub const DEFAULT_REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
-/// The People API's base URL; the client appends `/v1/people/me/connections`.
+/// The People API's base URL; the client appends `/v1/people/me` and `/v1/people/me/connections`.
 pub const DEFAULT_PEOPLE_API_URL: &str = "https://people.googleapis.com";
-/// The one scope pulse-sync asks for (defined with the rule that requires it).
-pub use pulse_domain::ports::CONTACTS_READONLY_SCOPE;
+/// The scopes pulse-sync asks for (defined with the rules that require them).
+pub use pulse_domain::ports::{ACCOUNT_EMAIL_SCOPE, CONTACTS_READONLY_SCOPE};
 
 /// The names of the environment variables `GoogleConfig::from_env` reads.
 pub mod env {
@@ -224,6 +224,15 @@ impl GoogleConfig {
             return Err(invalid("page_size", "must be between 1 and 1000"));
         }
         Ok(())
+    }
+
+    /// The full URL of `people.get` for the authenticated account (`people/me`).
+    pub fn profile_url(&self) -> Url {
+        let mut url = self.people_api_url.clone();
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}/v1/people/me"));
+        url.set_query(None);
+        url
     }
 
     /// The full URL of `people.connections.list`.

@@ -16,6 +16,7 @@ mod error;
 mod google_error;
 mod listing;
 mod oauth;
+mod profile;
 mod rate_limit;
 mod retry;
 mod token_cache;
@@ -27,8 +28,8 @@ pub mod fake;
 
 pub use client::GoogleClient;
 pub use config::{
-    CONTACTS_READONLY_SCOPE, DEFAULT_AUTH_URL, DEFAULT_PEOPLE_API_URL, DEFAULT_REVOKE_URL,
-    DEFAULT_TOKEN_URL, GoogleConfig, RateLimitConfig, RetryConfig, env,
+    ACCOUNT_EMAIL_SCOPE, CONTACTS_READONLY_SCOPE, DEFAULT_AUTH_URL, DEFAULT_PEOPLE_API_URL,
+    DEFAULT_REVOKE_URL, DEFAULT_TOKEN_URL, GoogleConfig, RateLimitConfig, RetryConfig, env,
 };
 pub use error::ConfigError;
 pub use listing::{GoogleListing, PERSON_FIELDS};

@@ -127,6 +127,31 @@ struct WirePhoto {
     default: bool,
 }
 
+/// `people/me` with `personFields=emailAddresses`: the connected account's own addresses.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireProfile {
+    #[serde(default, deserialize_with = "nullable")]
+    email_addresses: Vec<WireEmail>,
+}
+
+impl WireProfile {
+    /// The primary address, else the first one Google lists.
+    pub(crate) fn primary_email(self) -> Option<String> {
+        let mut addresses: Vec<(bool, String)> = self
+            .email_addresses
+            .into_iter()
+            .filter_map(|email| {
+                let value = email.value.filter(|value| !value.trim().is_empty())?;
+                Some((email.metadata.primary, value))
+            })
+            .collect();
+        let primary = addresses.iter().position(|(primary, _)| *primary);
+        let index = primary.unwrap_or(0);
+        (index < addresses.len()).then(|| addresses.swap_remove(index).1)
+    }
+}
+
 /// Reads a JSON `null` as the type's default.
 fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

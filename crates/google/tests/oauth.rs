@@ -13,10 +13,10 @@ use common::{REDIRECT_URL, client, list_all, start_fake, user};
 use futures::future::join_all;
 use pulse_domain::Secret;
 use pulse_domain::ports::{GoogleAuthorizer, ListingMode, SourceError};
-use pulse_google::CONTACTS_READONLY_SCOPE;
 use pulse_google::fake::{
     AuthorizeMode, FakeEndpoint, FakeOptions, SEED_ACCOUNT, generated_account,
 };
+use pulse_google::{ACCOUNT_EMAIL_SCOPE, CONTACTS_READONLY_SCOPE};
 use reqwest::Url;
 
 /// Opens the consent URL like a browser would, without following the redirect back.
@@ -56,7 +56,12 @@ async fn the_consent_round_trip_exchanges_the_code_with_the_pkce_verifier() {
         .refresh_token
         .expect("offline access gives a refresh token");
     assert!(grant.expires_at.is_some());
-    assert_eq!(grant.scopes, [CONTACTS_READONLY_SCOPE]);
+    assert_eq!(grant.scopes, [CONTACTS_READONLY_SCOPE, ACCOUNT_EMAIL_SCOPE]);
+    assert_eq!(
+        client.account_email(&grant.access_token).await.unwrap(),
+        Some(SEED_ACCOUNT.to_owned()),
+        "people/me names the account that consented"
+    );
     let round = list_all(&client, &user("u1"), &refresh_token, ListingMode::Full)
         .await
         .unwrap();

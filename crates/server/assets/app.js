@@ -6,17 +6,52 @@ const PRESET_INTERVALS = ["4", "12", "24", "48"];
 const POLL_MS = 500;
 
 const $ = (id) => document.getElementById(id);
-const state = { key: null, workspace: null, config: null, pollTimer: null, saving: false };
+const state = { key: null, workspace: null, config: null, pollTimer: null, saving: false, pendingSwitch: null };
 
+function saveCredentials(key, workspace) {
+  sessionStorage.setItem("pulse.key", key);
+  sessionStorage.setItem("pulse.workspace", workspace);
+  state.key = key;
+  state.workspace = workspace;
+}
+
+// A link carries its key in the fragment. A link for another workspace than the one already open
+// (someone may have sent it to make this browser connect their Google account there) is only
+// followed after the user confirms; until then its key is kept in memory, never stored.
 function readCredentials() {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
-  if (fragment.get("key") && fragment.get("workspace")) {
-    sessionStorage.setItem("pulse.key", fragment.get("key"));
-    sessionStorage.setItem("pulse.workspace", fragment.get("workspace"));
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-  }
+  const linkKey = fragment.get("key");
+  const linkWorkspace = fragment.get("workspace");
   state.key = sessionStorage.getItem("pulse.key");
   state.workspace = sessionStorage.getItem("pulse.workspace");
+  if (!linkKey || !linkWorkspace) return;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  if (state.key && state.workspace && state.workspace !== linkWorkspace) {
+    askBeforeSwitching(linkKey, linkWorkspace);
+  } else {
+    saveCredentials(linkKey, linkWorkspace);
+  }
+}
+
+function askBeforeSwitching(key, workspace) {
+  state.pendingSwitch = { key, workspace };
+  $("switch-text").textContent =
+    `This link opens the workspace "${workspace}", but "${state.workspace}" is open here. ` +
+    `Switch to "${workspace}" only if you expected this link; anything you connect there is theirs.`;
+  $("switch-confirm").textContent = `Switch to "${workspace}"`;
+  $("switch-stay").textContent = `Stay in "${state.workspace}"`;
+  show("switch-prompt", true);
+  $("switch-stay").focus();
+}
+
+function answerSwitch(confirmed) {
+  const pending = state.pendingSwitch;
+  state.pendingSwitch = null;
+  show("switch-prompt", false);
+  if (confirmed && pending) {
+    saveCredentials(pending.key, pending.workspace);
+    loadAll();
+  }
 }
 
 class ApiError extends Error {
@@ -98,7 +133,10 @@ function renderConfig(config) {
     reauth_required: "Google no longer accepts pulse-sync's access. Reconnect to continue syncing.",
     not_connected: "Connect your Google account so pulse-sync can read your contacts.",
   };
-  $("connection-text").textContent = texts[config.connection] || "";
+  const account = config.connection_email;
+  const accountTexts = { connected: `Connected as ${account}. `, reauth_required: `Google account: ${account}. ` };
+  const accountText = account ? accountTexts[config.connection] || "" : "";
+  $("connection-text").textContent = accountText + (texts[config.connection] || "");
   const connect = $("connect-button");
   connect.hidden = config.connection === "connected";
   connect.textContent = config.connection === "reauth_required" ? "Reconnect" : "Connect Google";
@@ -316,12 +354,17 @@ function wireEvents() {
   $("sync-now").addEventListener("click", syncNow);
   $("connect-button").addEventListener("click", connectGoogle);
   $("retry-button").addEventListener("click", loadAll);
+  // A link opened in this tab while the page is open changes only the fragment.
+  window.addEventListener("hashchange", () => {
+    readCredentials();
+    if (!state.pendingSwitch && state.key && state.workspace) loadAll();
+  });
+  $("switch-confirm").addEventListener("click", () => answerSwitch(true));
+  $("switch-stay").addEventListener("click", () => answerSwitch(false));
   $("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    sessionStorage.setItem("pulse.key", $("key-input").value.trim());
-    sessionStorage.setItem("pulse.workspace", $("workspace-input").value.trim());
+    saveCredentials($("key-input").value.trim(), $("workspace-input").value.trim());
     show("key-form", false);
-    readCredentials();
     loadAll();
   });
 }

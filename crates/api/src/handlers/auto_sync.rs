@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::handlers::WorkspaceQuery;
 use crate::state::{ApiState, ApiStore};
-use crate::views::{ConfigView, ConnectionView};
+use crate::views::ConfigView;
 
 /// A settings change.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -104,6 +104,6 @@ fn config_view(
     let config = settings
         .config
         .unwrap_or_else(|| AutoSyncConfig::defaults(workspace));
-    let view = ConfigView::new(&config, ConnectionView::of(settings.connection), now);
+    let view = ConfigView::new(&config, settings.connection.as_ref(), now);
     (config, view)
 }

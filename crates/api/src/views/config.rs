@@ -2,7 +2,9 @@
 //! pause state, the connection state and the humanised time to the next sync).
 
 use chrono::{DateTime, Utc};
-use pulse_domain::{AutoSyncConfig, ConnectionStatus, PausedReason, humanize_until};
+use pulse_domain::{
+    AutoSyncConfig, ConnectionStatus, ConnectionSummary, PausedReason, humanize_until,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -82,13 +84,16 @@ pub(crate) struct ConfigView {
     pub consecutive_failures: u32,
     /// The state of the Google grant.
     pub connection: ConnectionView,
+    /// The email of the Google account connected; null when none is (or Google named none).
+    #[schema(required = true, example = "alice@example.com")]
+    pub connection_email: Option<String>,
 }
 
 impl ConfigView {
     /// The view of `config` at `now`.
     pub(crate) fn new(
         config: &AutoSyncConfig,
-        connection: ConnectionView,
+        connection: Option<&ConnectionSummary>,
         now: DateTime<Utc>,
     ) -> Self {
         Self {
@@ -101,7 +106,10 @@ impl ConfigView {
             paused_reason: config.paused_reason.map(PausedReasonView::from),
             last_error: config.last_error.clone(),
             consecutive_failures: config.consecutive_failures,
-            connection,
+            connection: ConnectionView::of(connection.map(|summary| summary.status)),
+            connection_email: connection
+                .and_then(ConnectionSummary::shown_email)
+                .map(str::to_owned),
         }
     }
 }
@@ -117,11 +125,7 @@ mod tests {
     fn defaults_read_off_with_nothing_scheduled() {
         let now = Utc::now();
         let user = UserId::parse("u1").expect("valid");
-        let view = ConfigView::new(
-            &AutoSyncConfig::defaults(user),
-            ConnectionView::NotConnected,
-            now,
-        );
+        let view = ConfigView::new(&AutoSyncConfig::defaults(user), None, now);
         let json = serde_json::to_value(&view).expect("serializes");
         assert_eq!(json["enabled"], false);
         assert_eq!(json["interval_hours"], 24);
@@ -130,6 +134,7 @@ mod tests {
         assert!(json["next_sync_in"].is_null());
         assert!(json["paused_reason"].is_null());
         assert_eq!(json["connection"], "not_connected");
+        assert!(json["connection_email"].is_null());
     }
 
     #[test]
@@ -142,15 +147,26 @@ mod tests {
             interval_hours: None,
         };
         let config = apply_update(None, &update, now);
-        let view = ConfigView::new(
-            &config,
-            ConnectionView::Connected,
-            now + TimeDelta::seconds(1),
-        );
+        let connected = ConnectionSummary {
+            status: ConnectionStatus::Connected,
+            google_email: Some("alice@example.com".to_owned()),
+        };
+        let view = ConfigView::new(&config, Some(&connected), now + TimeDelta::seconds(1));
         assert_eq!(view.next_sync_in.as_deref(), Some("in 24 hours"));
-        assert_eq!(
-            serde_json::to_value(&view).expect("serializes")["connection"],
-            "connected"
-        );
+        let json = serde_json::to_value(&view).expect("serializes");
+        assert_eq!(json["connection"], "connected");
+        assert_eq!(json["connection_email"], "alice@example.com");
+    }
+
+    #[test]
+    fn a_disconnected_account_is_not_shown() {
+        let user = UserId::parse("u1").expect("valid");
+        let revoked = ConnectionSummary {
+            status: ConnectionStatus::Revoked,
+            google_email: Some("alice@example.com".to_owned()),
+        };
+        let view = ConfigView::new(&AutoSyncConfig::defaults(user), Some(&revoked), Utc::now());
+        assert_eq!(view.connection, ConnectionView::NotConnected);
+        assert_eq!(view.connection_email, None);
     }
 }

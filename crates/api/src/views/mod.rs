@@ -5,7 +5,7 @@ mod job;
 mod profile;
 mod status;
 
-pub(crate) use config::{ConfigView, ConnectionView};
+pub(crate) use config::ConfigView;
 pub(crate) use job::{JobPage, JobView};
 pub(crate) use profile::{ProfilePage, ProfileView};
 pub(crate) use status::{AuthorizationUrl, StatusView};

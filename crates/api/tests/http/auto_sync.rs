@@ -40,6 +40,7 @@ async fn a_workspace_without_settings_reads_the_defaults_and_no_row_is_created()
             "last_error": null,
             "consecutive_failures": 0,
             "connection": "not_connected",
+            "connection_email": null,
         })
     );
     let stored = api.store.find_config(&user(WS)).await.expect("read");

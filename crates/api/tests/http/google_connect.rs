@@ -602,3 +602,60 @@ async fn a_browser_bound_consent_completes_only_in_the_browser_that_started_it()
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_config_names_the_google_account_that_connected() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let before = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(before["connection_email"], Value::Null);
+
+    api.google.set_authorize_mode(AuthorizeMode::Consent {
+        account: "alice@example.com".to_owned(),
+    });
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    assert_eq!(api.google.total_requests(FakeEndpoint::Profile), 1);
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "connected");
+    assert_eq!(config["connection_email"], "alice@example.com");
+
+    // Reconnecting as another account names that one; disconnecting names none.
+    api.google.set_authorize_mode(AuthorizeMode::Consent {
+        account: "bob@example.com".to_owned(),
+    });
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection_email"], "bob@example.com");
+
+    let path = format!("/api/logos-vision/google/connection?workspace_id={WS}");
+    let disconnected = api
+        .request(Method::DELETE, &path, Some(&key))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(disconnected.status(), StatusCode::NO_CONTENT);
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "not_connected");
+    assert_eq!(config["connection_email"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_grant_without_the_email_scope_connects_and_names_no_account() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    api.google
+        .set_authorize_mode(AuthorizeMode::ConsentWithout {
+            account: "carol@example.com".to_owned(),
+            unticked: vec![pulse_google::ACCOUNT_EMAIL_SCOPE.to_owned()],
+        });
+    let authorization_url = start_connect(&api, &key, None).await;
+    let callback = consent(&api, &authorization_url).await;
+    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(config["connection"], "connected");
+    assert_eq!(config["connection_email"], Value::Null);
+}

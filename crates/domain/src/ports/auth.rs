@@ -44,6 +44,10 @@ impl TokenGrant {
     }
 }
 
+/// The scope that lets `people/me` name the account's email address, so the connection can say
+/// which Google account connected.
+pub const ACCOUNT_EMAIL_SCOPE: &str = "https://www.googleapis.com/auth/userinfo.email";
+
 /// Runs the OAuth2 flow against Google (or the fake Google).
 pub trait GoogleAuthorizer: Send + Sync {
     /// A fresh consent URL with a random state and a PKCE challenge.
@@ -55,6 +59,13 @@ pub trait GoogleAuthorizer: Send + Sync {
         code: &str,
         pkce_verifier: &Secret,
     ) -> impl Future<Output = Result<TokenGrant, SourceError>> + Send;
+
+    /// The email address of the account an access token belongs to (`people/me`), or `None`
+    /// when Google names none (the email scope was not granted).
+    fn account_email(
+        &self,
+        access_token: &Secret,
+    ) -> impl Future<Output = Result<Option<String>, SourceError>> + Send;
 
     /// Revokes a refresh or access token at Google.
     fn revoke(&self, token: &Secret) -> impl Future<Output = Result<(), SourceError>> + Send;

@@ -5,7 +5,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::config::AutoSyncConfig;
-use crate::connection::ConnectionStatus;
+use crate::connection::ConnectionSummary;
 use crate::ports::StoreError;
 use crate::user_id::UserId;
 
@@ -14,8 +14,8 @@ use crate::user_id::UserId;
 pub struct SettingsView {
     /// The stored configuration, or `None` when the workspace never saved one.
     pub config: Option<AutoSyncConfig>,
-    /// The Google connection's state, or `None` when the workspace never connected.
-    pub connection: Option<ConnectionStatus>,
+    /// The Google connection's state and account, or `None` when the workspace never connected.
+    pub connection: Option<ConnectionSummary>,
 }
 
 /// Reads and changes users' auto-sync configurations.

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::connection::{ConnectionStatus, GoogleConnection, NewConnection};
+use crate::connection::{ConnectionSummary, GoogleConnection, NewConnection};
 use crate::ports::StoreError;
 use crate::secret::Secret;
 use crate::user_id::UserId;
@@ -17,12 +17,12 @@ pub trait ConnectionRepository: Send + Sync {
         user: &UserId,
     ) -> impl Future<Output = Result<Option<GoogleConnection>, StoreError>> + Send;
 
-    /// The connection's state alone, without decrypting anything (so a settings page still
-    /// loads when the encryption key is wrong); `None` when the user never connected.
+    /// The connection's state and account alone, without decrypting anything (so a settings
+    /// page still loads when the encryption key is wrong); `None` when the user never connected.
     fn connection_status(
         &self,
         user: &UserId,
-    ) -> impl Future<Output = Result<Option<ConnectionStatus>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<ConnectionSummary>, StoreError>> + Send;
 
     /// Stores a fresh grant: status `connected`, the sync token cleared (the next run lists all).
     fn save_connection(

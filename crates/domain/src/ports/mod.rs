@@ -14,7 +14,10 @@ mod profiles;
 mod run_end;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
-pub use auth::{AuthorizationRequest, CONTACTS_READONLY_SCOPE, GoogleAuthorizer, TokenGrant};
+pub use auth::{
+    ACCOUNT_EMAIL_SCOPE, AuthorizationRequest, CONTACTS_READONLY_SCOPE, GoogleAuthorizer,
+    TokenGrant,
+};
 pub use clock::{Clock, SystemClock};
 pub use configs::{ConfigRepository, SettingsView};
 pub use connections::{

@@ -286,6 +286,23 @@ impl Account {
     }
 }
 
+/// The account's email address: its name when that is an address, else `NAME@example.com`.
+pub fn email_of(account: &str) -> String {
+    if account.contains('@') {
+        account.to_owned()
+    } else {
+        format!("{account}@example.com")
+    }
+}
+
+/// The account's stable numeric id (its `people/NUMBER` resource name), derived from its name.
+pub(crate) fn account_number(account: &str) -> u64 {
+    let seed = account
+        .bytes()
+        .fold(0_u64, |hash, byte| hash.rotate_left(5) ^ u64::from(byte));
+    1_000_000_000_000_000_000 + Mix::new(seed, 1).next_u64() % 8_000_000_000_000_000_000
+}
+
 /// An opaque etag that changes with every version of a contact.
 fn etag(seed: u64, slot: u32, version: u64) -> String {
     let mut mix = Mix::new(seed ^ version.rotate_left(17), u64::from(slot));

@@ -1,4 +1,4 @@
-//! The fake's People API endpoint: `GET /v1/people/me/connections`.
+//! The fake's People API endpoints: `GET /v1/people/me/connections` and `GET /v1/people/me`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,9 +13,33 @@ use crate::fake::world::{FakeEndpoint, World, lock};
 /// The connections endpoint's path.
 pub(crate) const CONNECTIONS_PATH: &str = "/v1/people/me/connections";
 
+/// The authenticated account's own profile.
+pub(crate) const PROFILE_PATH: &str = "/v1/people/me";
+
 /// Registers the People API routes.
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
-    config.route(CONNECTIONS_PATH, web::get().to(connections));
+    config
+        .route(CONNECTIONS_PATH, web::get().to(connections))
+        .route(PROFILE_PATH, web::get().to(profile));
+}
+
+/// Authenticates the bearer token and answers the account's profile.
+async fn profile(
+    world: web::Data<Mutex<World>>,
+    request: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let authorization = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let mut world = lock(&world);
+    let account = world.people_account(authorization).ok();
+    world.count(FakeEndpoint::Profile, account.as_deref());
+    match world.profile(authorization, &query) {
+        Ok(body) => HttpResponse::Ok().json(body),
+        Err(failure) => api_failure(&failure),
+    }
 }
 
 /// Authenticates the bearer token, applies a queued fault, then lists a page.

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::config::CONTACTS_READONLY_SCOPE;
+use crate::config::{ACCOUNT_EMAIL_SCOPE, CONTACTS_READONLY_SCOPE};
 use crate::fake::FakeError;
-use crate::fake::account::{Account, Cursor};
+use crate::fake::account::{Account, Cursor, account_number, email_of};
 use crate::fake::dataset::Dataset;
 use crate::fake::faults::FaultQueue;
 use crate::fake::paging::{PageToken, fingerprint};
@@ -55,6 +55,8 @@ pub enum FakeEndpoint {
     Revoke,
     /// `people/me/connections`.
     Connections,
+    /// `people/me` (the connected account's own profile).
+    Profile,
 }
 
 /// What the consent page does.
@@ -136,6 +138,7 @@ struct AuthCode {
 #[derive(Debug)]
 struct AccessToken {
     account: String,
+    scope: String,
     refresh_token: Option<String>,
     expires_at: Instant,
     revoked: bool,
@@ -579,6 +582,7 @@ impl World {
             access_token.clone(),
             AccessToken {
                 account: account.to_owned(),
+                scope: scope.to_owned(),
                 refresh_token,
                 expires_at: now + self.access_token_ttl,
                 revoked: false,
@@ -641,6 +645,49 @@ impl World {
             return Err(ApiFailure::unauthenticated("ACCESS_TOKEN_EXPIRED"));
         }
         Ok(access.account.clone())
+    }
+
+    /// `people.get` for `people/me`: the account's own email address, listed only when the access
+    /// token carries the email scope (as Google does).
+    pub fn profile(
+        &self,
+        authorization: Option<&str>,
+        query: &HashMap<String, String>,
+    ) -> Result<Value, ApiFailure> {
+        let account = self.people_account(authorization)?;
+        let fields = query
+            .get("personFields")
+            .filter(|fields| !fields.trim().is_empty())
+            .ok_or_else(|| {
+                ApiFailure::invalid_argument(
+                    "personFields mask is required. Please specify one or more valid paths.",
+                )
+            })?;
+        let token = authorization
+            .and_then(|header| header.strip_prefix("Bearer "))
+            .map(str::trim)
+            .and_then(|token| self.access_tokens.get(token));
+        let email_granted = token.is_some_and(|token| {
+            token
+                .scope
+                .split(' ')
+                .any(|scope| scope == ACCOUNT_EMAIL_SCOPE)
+        });
+        let mut person = json!({
+            "resourceName": format!("people/{}", account_number(&account)),
+            "etag": "%EgQBAi43GgQBAgUHIgw=",
+        });
+        if email_granted
+            && fields
+                .split(',')
+                .any(|field| field.trim() == "emailAddresses")
+        {
+            person["emailAddresses"] = json!([{
+                "metadata": {"primary": true, "verified": true, "source": {"type": "ACCOUNT"}},
+                "value": email_of(&account),
+            }]);
+        }
+        Ok(person)
     }
 
     /// `people.connections.list` for an authenticated account.

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{ConnectionRepository, StoreError};
-use pulse_domain::{ConnectionStatus, GoogleConnection, NewConnection, Secret, UserId};
+use pulse_domain::{
+    ConnectionStatus, ConnectionSummary, GoogleConnection, NewConnection, Secret, UserId,
+};
 
 use crate::crypto::{KeyRing, SealedSecret};
 use crate::error::StorageError;
@@ -161,16 +163,22 @@ impl PgStore {
     async fn connection_status_row(
         &self,
         user: &UserId,
-    ) -> Result<Option<ConnectionStatus>, StorageError> {
+    ) -> Result<Option<ConnectionSummary>, StorageError> {
         let mut connection = self.unit().await?;
-        let status: Option<String> = connections::table
+        let row: Option<(String, Option<String>)> = connections::table
             .filter(connections::user_id.eq(user.as_str()))
-            .select(connections::status)
+            .select((connections::status, connections::google_email))
             .first(&mut *connection)
             .await
             .optional()?;
         connection.commit().await?;
-        Ok(status.as_deref().map(ConnectionStatus::parse).transpose()?)
+        row.map(|(status, google_email)| {
+            Ok(ConnectionSummary {
+                status: ConnectionStatus::parse(&status)?,
+                google_email,
+            })
+        })
+        .transpose()
     }
 
     async fn save_connection_row(
@@ -308,7 +316,7 @@ impl ConnectionRepository for PgStore {
     async fn connection_status(
         &self,
         user: &UserId,
-    ) -> Result<Option<ConnectionStatus>, StoreError> {
+    ) -> Result<Option<ConnectionSummary>, StoreError> {
         Ok(self.connection_status_row(user).await?)
     }
 

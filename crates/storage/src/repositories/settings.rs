@@ -7,7 +7,7 @@ use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::SettingsView;
-use pulse_domain::{AutoSyncConfig, ConnectionStatus, UserId};
+use pulse_domain::{AutoSyncConfig, ConnectionStatus, ConnectionSummary, UserId};
 
 use crate::error::StorageError;
 use crate::prepared::Prepared;
@@ -19,7 +19,8 @@ use crate::store::PgStore;
 const SETTINGS_COLUMNS: &str =
     "c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at,
         c.grid_slot_at, c.consecutive_failures, c.paused_reason, c.last_error, c.created_at,
-        c.updated_at, c.row_version, g.status AS connection_status";
+        c.updated_at, c.row_version, g.status AS connection_status,
+        g.google_email AS connection_email";
 
 /// A workspace's settings row: every configuration column is null when it never saved any.
 #[derive(Debug, QueryableByName)]
@@ -51,6 +52,8 @@ struct SettingsRow {
     row_version: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     connection_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    connection_email: Option<String>,
 }
 
 /// Settings as read, with the version a change must find to write.
@@ -65,7 +68,11 @@ impl SettingsRow {
             .connection_status
             .as_deref()
             .map(ConnectionStatus::parse)
-            .transpose()?;
+            .transpose()?
+            .map(|status| ConnectionSummary {
+                status,
+                google_email: self.connection_email,
+            });
         let config = match self.user_id {
             None => None,
             Some(user_id) => {

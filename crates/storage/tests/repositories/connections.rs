@@ -384,14 +384,17 @@ async fn the_connection_status_reads_without_the_key_that_sealed_the_grant() {
         other_key.find_connection(&u).await,
         Err(StoreError::Crypto(_))
     ));
-    assert_eq!(
-        other_key.connection_status(&u).await.unwrap(),
-        Some(ConnectionStatus::Connected)
-    );
+    let connected = other_key.connection_status(&u).await.unwrap().unwrap();
+    assert_eq!(connected.status, ConnectionStatus::Connected);
+    assert_eq!(connected.google_email.as_deref(), Some("ada@example.com"));
 
     sealing.mark_reauth_required(&u, at(1)).await.unwrap();
     assert_eq!(
-        other_key.connection_status(&u).await.unwrap(),
+        other_key
+            .connection_status(&u)
+            .await
+            .unwrap()
+            .map(|c| c.status),
         Some(ConnectionStatus::ReauthRequired)
     );
 }

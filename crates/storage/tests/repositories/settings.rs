@@ -24,7 +24,7 @@ fn connection(user_id: &str) -> NewConnection {
     NewConnection {
         user_id: user(user_id),
         google_account_id: None,
-        google_email: None,
+        google_email: Some("alice@example.com".to_owned()),
         refresh_token: Secret::new("refresh"),
         access_token_expires_at: None,
         scopes: Vec::new(),
@@ -60,7 +60,9 @@ async fn the_view_brings_the_config_and_the_connection_state_together() {
         })
         .await
         .unwrap();
-    assert_eq!(changed.connection, Some(ConnectionStatus::Connected));
+    let connected = changed.connection.clone().expect("a connection");
+    assert_eq!(connected.status, ConnectionStatus::Connected);
+    assert_eq!(connected.google_email.as_deref(), Some("alice@example.com"));
     let stored = store.find_config(&user("both")).await.unwrap();
     assert_eq!(changed.config, stored);
     assert_eq!(stored.as_ref().map(|c| c.interval_hours.hours()), Some(6));
@@ -72,7 +74,10 @@ async fn the_view_brings_the_config_and_the_connection_state_together() {
         .await
         .unwrap();
     let view = store.settings_view(&user("both")).await.unwrap();
-    assert_eq!(view.connection, Some(ConnectionStatus::ReauthRequired));
+    assert_eq!(
+        view.connection.map(|c| c.status),
+        Some(ConnectionStatus::ReauthRequired)
+    );
     assert_eq!(view.config, stored);
 }
 

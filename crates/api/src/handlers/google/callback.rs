@@ -8,7 +8,7 @@ use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use pulse_domain::ports::{GoogleAuthorizer, PendingAuthorization};
-use pulse_domain::{ConfigUpdate, NewConnection, apply_update};
+use pulse_domain::{ConfigUpdate, NewConnection, Secret, UserId, apply_update};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -195,10 +195,11 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
             "Google granted no offline access; remove the app's access in the Google account and connect again",
         )
     })?;
+    let google_email = connected_email(state, workspace, &grant.access_token).await;
     let connection = NewConnection {
         user_id: workspace.clone(),
         google_account_id: None,
-        google_email: None,
+        google_email,
         refresh_token,
         access_token_expires_at: grant.expires_at,
         scopes: grant.scopes,
@@ -224,6 +225,22 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
         .map_err(|error| Failure::server(error.into()))?;
     tracing::info!(workspace = %workspace, "Google connected");
     Ok(())
+}
+
+/// The email of the account that granted access (from `people/me`), so the workspace can show
+/// who connected; a failure to read it does not stop the connection (it shows no account).
+async fn connected_email<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: &ApiState<S, A>,
+    workspace: &UserId,
+    access_token: &Secret,
+) -> Option<String> {
+    match state.authorizer.account_email(access_token).await {
+        Ok(email) => email,
+        Err(error) => {
+            tracing::warn!(workspace = %workspace, %error, "reading the connected Google account's email failed");
+            None
+        }
+    }
 }
 
 /// Google's error code when it is a plain snake-case word, else a generic reason.
