@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::handlers::google::{callback, connect, disconnect};
+use crate::handlers::google::{callback, confirm, connect, disconnect};
 use crate::handlers::{auto_sync, jobs, operations, profiles};
 
 /// The generated document's source.
@@ -28,6 +28,7 @@ use crate::handlers::{auto_sync, jobs, operations, profiles};
         profiles::list_profiles,
         connect::connect,
         callback::callback,
+        confirm::confirm,
         disconnect::disconnect,
         operations::healthz,
         operations::readyz,
@@ -110,16 +111,27 @@ fn error_statuses(path: &str, operation: &Operation) -> Vec<(&'static str, &'sta
         ]);
     }
     if operation.request_body.is_some() {
-        statuses.extend([
-            ("413", "The body is larger than 64 KiB"),
-            ("415", "The body is not JSON"),
-        ]);
+        let expected = if path.ends_with("/callback/confirm") {
+            "The body is not a form (application/x-www-form-urlencoded)"
+        } else {
+            "The body is not JSON"
+        };
+        statuses.extend([("413", "The body is larger than 64 KiB"), ("415", expected)]);
     }
     if path.ends_with("/callback") {
         statuses.extend([
             (
                 "400",
                 "Unknown, used or expired state, or a failed consent without return_to",
+            ),
+            ("503", "The database is unavailable"),
+        ]);
+    }
+    if path.ends_with("/callback/confirm") {
+        statuses.extend([
+            (
+                "400",
+                "Unknown, used or expired confirmation token, a form without one, or a cancelled or failed confirmation without return_to",
             ),
             ("503", "The database is unavailable"),
         ]);

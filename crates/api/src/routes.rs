@@ -13,7 +13,7 @@ use crate::cors::{CorsOrigins, apply_cors};
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::handlers::fallback::{method_not_allowed, not_found};
-use crate::handlers::google::{callback, connect, disconnect};
+use crate::handlers::google::{callback, confirm, connect, disconnect};
 use crate::handlers::{auto_sync, jobs, operations, profiles};
 use crate::security_headers::{SecurityHeaders, apply_security_headers};
 use crate::state::{ApiState, ApiStore};
@@ -48,6 +48,7 @@ where
         .app_data(BodyLimit(body_limit))
         .app_data(web::PayloadConfig::new(body_limit))
         .app_data(extractor_errors::json(body_limit))
+        .app_data(extractor_errors::form(body_limit))
         .app_data(extractor_errors::query())
         .app_data(extractor_errors::path())
         .service(
@@ -66,6 +67,10 @@ where
                 .service(
                     resource(&format!("{API_PREFIX}/google/callback"), "GET")
                         .route(web::get().to(callback::callback::<S, A>)),
+                )
+                .service(
+                    resource(&format!("{API_PREFIX}/google/callback/confirm"), "POST")
+                        .route(web::post().to(confirm::confirm::<S, A>)),
                 )
                 .service(
                     web::scope(API_PREFIX)
@@ -134,7 +139,7 @@ fn resource(path: &str, allowed: &'static str) -> Resource {
 
 /// JSON error answers for actix's own extractors, should a handler use them.
 mod extractor_errors {
-    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
     use actix_web::web;
 
     use crate::error::ApiError;
@@ -150,6 +155,19 @@ mod extractor_errors {
                     }
                     JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
                     other => ApiError::invalid("invalid_json", other.to_string(), None),
+                }
+                .into()
+            })
+    }
+
+    pub(super) fn form(limit: usize) -> web::FormConfig {
+        web::FormConfig::default()
+            .limit(limit)
+            .error_handler(move |error, _| {
+                match error {
+                    UrlencodedError::Overflow { .. } => ApiError::PayloadTooLarge { limit },
+                    UrlencodedError::ContentType => ApiError::UnsupportedMediaType,
+                    other => ApiError::invalid("invalid_form", other.to_string(), None),
                 }
                 .into()
             })

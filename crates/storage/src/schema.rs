@@ -208,11 +208,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Grants of consents started without a browser binding, waiting for the person to confirm.
+    oauth_pending_confirmations (token_hash) {
+        /// SHA-256 (hex) of the page's one-time confirmation token.
+        token_hash -> Text,
+        /// The workspace the grant would connect.
+        user_id -> Text,
+        /// The Google account's email, when known.
+        google_email -> Nullable<Text>,
+        /// The sealed refresh token.
+        refresh_token_ciphertext -> Bytea,
+        /// The refresh token's nonce.
+        refresh_token_nonce -> Bytea,
+        /// The key that sealed the refresh token.
+        refresh_token_key_id -> Text,
+        /// When the first access token expires.
+        access_token_expires_at -> Nullable<Timestamptz>,
+        /// The scopes Google granted.
+        scopes -> Array<Text>,
+        /// Where to send the browser afterwards.
+        return_to -> Nullable<Text>,
+        /// When the confirmation stops being accepted.
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     google_contacts_auto_sync_config,
     google_contacts_sync_jobs,
     google_connections,
     oauth_pending_authorizations,
+    oauth_pending_confirmations,
     relationship_profiles,
     api_keys,
 );

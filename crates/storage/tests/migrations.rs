@@ -29,6 +29,7 @@ const TABLES: [&str; 7] = [
     "google_contacts_auto_sync_config",
     "google_contacts_sync_jobs",
     "oauth_pending_authorizations",
+    "oauth_pending_confirmations",
     "relationship_profiles",
 ];
 

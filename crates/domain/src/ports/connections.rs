@@ -61,6 +61,18 @@ pub struct PendingAuthorization {
     pub browser_binding_hash: Option<String>,
 }
 
+/// A grant from a consent started without a browser binding, held until the person who approved
+/// it confirms, on a page naming the workspace and the account, that it may connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldGrant {
+    /// The connection to save on confirmation.
+    pub connection: NewConnection,
+    /// Where to send the browser afterwards.
+    pub return_to: Option<String>,
+    /// When the confirmation stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Keeps pending OAuth consents until the callback takes them.
 pub trait OAuthStateRepository: Send + Sync {
     /// Stores a pending consent, dropping expired ones and the workspace's oldest beyond
@@ -76,4 +88,20 @@ pub trait OAuthStateRepository: Send + Sync {
         state: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<PendingAuthorization>, StoreError>> + Send;
+
+    /// Holds a grant until it is confirmed with the token whose SHA-256 (hex) is `token_hash`,
+    /// dropping expired held grants.
+    fn hold_grant(
+        &self,
+        token_hash: &str,
+        held: &HeldGrant,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the grant held for `token_hash`; `None` when unknown, used or expired
+    /// at `now` (so a token is good once).
+    fn take_held_grant(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<HeldGrant>, StoreError>> + Send;
 }

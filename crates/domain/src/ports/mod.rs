@@ -21,7 +21,7 @@ pub use auth::{
 pub use clock::{Clock, SystemClock};
 pub use configs::{ConfigRepository, SettingsView};
 pub use connections::{
-    ConnectionRepository, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository,
+    ConnectionRepository, HeldGrant, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository,
     PendingAuthorization,
 };
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};

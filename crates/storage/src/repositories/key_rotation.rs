@@ -1,5 +1,5 @@
 //! Key rotation: re-sealing every stored secret (Google refresh and sync tokens, pending PKCE
-//! verifiers) with the ring's current key, a batch per transaction, and counting the secrets each
+//! verifiers, refresh tokens of grants held for confirmation) with the ring's current key, a batch per transaction, and counting the secrets each
 //! key id still seals.
 //!
 //! A batch locks its rows with `FOR UPDATE SKIP LOCKED`: a running server's write to one of them
@@ -14,7 +14,7 @@ use pulse_domain::UserId;
 use crate::crypto::SealedSecret;
 use crate::error::StorageError;
 use crate::repositories::connections::{refresh_token_context, sync_token_context};
-use crate::repositories::oauth_states::verifier_context;
+use crate::repositories::oauth_states::{held_refresh_token_context, verifier_context};
 use crate::store::PgStore;
 
 /// One kind of sealed secret: where it is stored and the associated data that binds it.
@@ -28,7 +28,7 @@ struct SealedColumn {
 }
 
 /// Every sealed secret the database holds.
-const SEALED_COLUMNS: [SealedColumn; 3] = [
+const SEALED_COLUMNS: [SealedColumn; 4] = [
     SealedColumn {
         table: "google_connections",
         owner: "user_id",
@@ -52,6 +52,14 @@ const SEALED_COLUMNS: [SealedColumn; 3] = [
         nonce: "pkce_verifier_nonce",
         key_id: "pkce_verifier_key_id",
         context: |owner| Ok(verifier_context(owner)),
+    },
+    SealedColumn {
+        table: "oauth_pending_confirmations",
+        owner: "token_hash",
+        ciphertext: "refresh_token_ciphertext",
+        nonce: "refresh_token_nonce",
+        key_id: "refresh_token_key_id",
+        context: |owner| Ok(held_refresh_token_context(owner)),
     },
 ];
 

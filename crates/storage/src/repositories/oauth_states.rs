@@ -1,17 +1,20 @@
 //! `OAuthStateRepository` on PostgreSQL: pending consents, single use, with the PKCE verifier
-//! sealed like the Google tokens.
+//! sealed like the Google tokens; and grants held for confirmation, single use, with the refresh
+//! token sealed the same way.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use pulse_domain::UserId;
 use pulse_domain::ports::{
-    MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository, PendingAuthorization, StoreError,
+    HeldGrant, MAX_PENDING_CONSENTS_PER_WORKSPACE, OAuthStateRepository, PendingAuthorization,
+    StoreError,
 };
+use pulse_domain::{NewConnection, UserId};
 
 use crate::crypto::SealedSecret;
 use crate::error::StorageError;
 use crate::schema::oauth_pending_authorizations as pending;
+use crate::schema::oauth_pending_confirmations as held;
 use crate::store::PgStore;
 
 /// A row of `oauth_pending_authorizations`.
@@ -26,6 +29,27 @@ struct PendingRow {
     return_to: Option<String>,
     expires_at: DateTime<Utc>,
     browser_binding_hash: Option<String>,
+}
+
+/// A row of `oauth_pending_confirmations`.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = held, check_for_backend(diesel::pg::Pg))]
+struct HeldRow {
+    token_hash: String,
+    user_id: String,
+    google_email: Option<String>,
+    refresh_token_ciphertext: Vec<u8>,
+    refresh_token_nonce: Vec<u8>,
+    refresh_token_key_id: String,
+    access_token_expires_at: Option<DateTime<Utc>>,
+    scopes: Vec<String>,
+    return_to: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+/// The associated data that binds a held grant's sealed refresh token to its confirmation token.
+pub(crate) fn held_refresh_token_context(token_hash: &str) -> String {
+    format!("oauth_pending_confirmations.refresh_token:{token_hash}")
 }
 
 /// The associated data that binds a sealed verifier to its state.
@@ -110,6 +134,83 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    async fn hold_grant_row(
+        &self,
+        token_hash: &str,
+        grant: &HeldGrant,
+    ) -> Result<(), StorageError> {
+        let connection_to_be = &grant.connection;
+        let refresh_token = self.keys().seal(
+            &connection_to_be.refresh_token,
+            &held_refresh_token_context(token_hash),
+        )?;
+        let mut connection = self.transaction().await?;
+        // Grants nobody confirmed are purged as new ones arrive (indexed by expiry).
+        diesel::delete(held::table)
+            .filter(held::expires_at.lt(diesel::dsl::now))
+            .execute(&mut *connection)
+            .await?;
+        diesel::insert_into(held::table)
+            .values((
+                held::token_hash.eq(token_hash),
+                held::user_id.eq(connection_to_be.user_id.as_str()),
+                held::google_email.eq(connection_to_be.google_email.as_deref()),
+                held::refresh_token_ciphertext.eq(&refresh_token.ciphertext),
+                held::refresh_token_nonce.eq(&refresh_token.nonce),
+                held::refresh_token_key_id.eq(&refresh_token.key_id),
+                held::access_token_expires_at.eq(connection_to_be.access_token_expires_at),
+                held::scopes.eq(&connection_to_be.scopes),
+                held::return_to.eq(grant.return_to.as_deref()),
+                held::expires_at.eq(grant.expires_at),
+            ))
+            .execute(&mut *connection)
+            .await?;
+        connection.commit().await
+    }
+
+    async fn take_held_grant_row(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HeldGrant>, StorageError> {
+        let mut connection = self.unit().await?;
+        // Deleting is what makes a token single use: of two concurrent confirmations, one gets it.
+        let taken = diesel::delete(held::table)
+            .filter(held::token_hash.eq(token_hash))
+            .returning(HeldRow::as_returning())
+            .get_result(&mut *connection)
+            .await
+            .optional()?;
+        connection.commit().await?;
+        let Some(row) = taken else {
+            return Ok(None);
+        };
+        if row.expires_at <= now {
+            return Ok(None);
+        }
+        let sealed = SealedSecret {
+            ciphertext: row.refresh_token_ciphertext,
+            nonce: row.refresh_token_nonce,
+            key_id: row.refresh_token_key_id,
+        };
+        Ok(Some(HeldGrant {
+            connection: NewConnection {
+                refresh_token: self
+                    .keys()
+                    .open(&sealed, &held_refresh_token_context(&row.token_hash))?,
+                user_id: UserId::parse(&row.user_id)?,
+                google_account_id: None,
+                google_email: row.google_email,
+                access_token_expires_at: row.access_token_expires_at,
+                scopes: row.scopes,
+            },
+            return_to: row.return_to,
+            expires_at: row.expires_at,
+        }))
+    }
+}
+
 impl OAuthStateRepository for PgStore {
     async fn save_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError> {
         Ok(self.save_pending_row(pending).await?)
@@ -121,5 +222,17 @@ impl OAuthStateRepository for PgStore {
         now: DateTime<Utc>,
     ) -> Result<Option<PendingAuthorization>, StoreError> {
         Ok(self.take_pending_row(state, now).await?)
+    }
+
+    async fn hold_grant(&self, token_hash: &str, held: &HeldGrant) -> Result<(), StoreError> {
+        Ok(self.hold_grant_row(token_hash, held).await?)
+    }
+
+    async fn take_held_grant(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HeldGrant>, StoreError> {
+        Ok(self.take_held_grant_row(token_hash, now).await?)
     }
 }

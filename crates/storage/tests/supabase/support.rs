@@ -39,6 +39,7 @@ pub const PULSE_TABLES: [&str; 7] = [
     "google_contacts_auto_sync_config",
     "google_contacts_sync_jobs",
     "oauth_pending_authorizations",
+    "oauth_pending_confirmations",
     "relationship_profiles",
 ];
 

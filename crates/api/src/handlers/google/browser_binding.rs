@@ -3,9 +3,9 @@
 //! callback refuses the consent from a browser without it (someone else who was sent the link).
 
 use actix_web::HttpRequest;
-use sha2::{Digest, Sha256};
 
 use crate::config::ApiConfig;
+use crate::handlers::google::one_time_token::{hash_of, new_token};
 use crate::routes::API_PREFIX;
 
 /// The cookie's name.
@@ -13,13 +13,7 @@ pub(crate) const BINDING_COOKIE: &str = "pulse_consent_binding";
 
 /// A fresh binding: the cookie's value and the hash the pending consent keeps.
 pub(crate) fn new_binding() -> (String, String) {
-    let value = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let hash = hash_of(&value);
-    (value, hash)
+    new_token()
 }
 
 /// The `Set-Cookie` value for `value`: sent only to the callback, never readable by scripts,
@@ -44,8 +38,4 @@ pub(crate) fn carries_binding(req: &HttpRequest, expected: &str) -> bool {
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .any(|(name, value)| name == BINDING_COOKIE && hash_of(value) == expected)
-}
-
-fn hash_of(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
 }

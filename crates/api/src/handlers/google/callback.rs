@@ -1,13 +1,15 @@
 //! `GET /api/logos-vision/google/callback`: where Google sends the browser back. The single-use
-//! state authenticates it; the code is exchanged with the stored PKCE verifier, the grant stored
-//! (encrypted by the store), a paused auto-sync unpaused, and the browser sent to `return_to`.
+//! state authenticates it; the code is exchanged with the stored PKCE verifier and the grant
+//! checked. A consent bound to a browser is then connected (the grant stored, encrypted by the
+//! store, a paused auto-sync unpaused, and the browser sent to `return_to`); an unbound one is
+//! held, and the answer is a page asking to confirm (see `confirm`).
 
 use std::fmt;
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use pulse_domain::ports::{GoogleAuthorizer, PendingAuthorization};
+use chrono::{DateTime, TimeDelta, Utc};
+use pulse_domain::ports::{GoogleAuthorizer, HeldGrant, PendingAuthorization};
 use pulse_domain::{ConfigUpdate, NewConnection, Secret, UserId, apply_update};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,6 +17,8 @@ use utoipa::IntoParams;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::handlers::google::browser_binding::carries_binding;
+use crate::handlers::google::confirmation_page::confirmation_page;
+use crate::handlers::google::one_time_token::new_token;
 use crate::handlers::google::return_to::with_outcome;
 use crate::state::{ApiState, ApiStore};
 use crate::views::StatusView;
@@ -61,20 +65,20 @@ impl fmt::Debug for CallbackQuery {
 
 /// Why finishing the consent failed: a short reason for the redirect, and what to answer when
 /// there is nowhere to redirect.
-struct Failure {
+pub(crate) struct Failure {
     reason: String,
     error: ApiError,
 }
 
 impl Failure {
-    fn refused(reason: impl Into<String>, message: &str) -> Self {
+    pub(crate) fn refused(reason: impl Into<String>, message: &str) -> Self {
         Self {
             reason: reason.into(),
             error: ApiError::invalid("google_connect_failed", message, None),
         }
     }
 
-    fn server(error: ApiError) -> Self {
+    pub(crate) fn server(error: ApiError) -> Self {
         Self {
             reason: "server_error".to_owned(),
             error,
@@ -82,8 +86,9 @@ impl Failure {
     }
 }
 
-/// Finishes the consent and redirects to `return_to` with `google=connected` or
-/// `google=error&reason=...` (or answers JSON when the consent had no `return_to`).
+/// Finishes the consent: a consent bound to a browser is connected and the browser redirected to
+/// `return_to` with `google=connected` or `google=error&reason=...` (or answered JSON when the
+/// consent had no `return_to`); an unbound consent's grant is held and a page asks to confirm it.
 #[utoipa::path(
     get,
     path = "/api/logos-vision/google/callback",
@@ -92,7 +97,10 @@ impl Failure {
     params(CallbackQuery),
     responses(
         (status = 303, description = "Back to `return_to` with `google=connected` or `google=error&reason=...`"),
-        (status = 200, description = "Connected (the consent had no `return_to`)", body = StatusView),
+        (status = 200, description = "Connected (a browser-bound consent without `return_to`), as JSON; or, for a consent not bound to a browser, an HTML page naming the workspace and the Google account, whose button confirms the connection", content(
+            (StatusView = "application/json"),
+            (String = "text/html"),
+        )),
     )
 )]
 pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
@@ -103,14 +111,33 @@ pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let query = query.0;
     let now = state.now();
     let pending = take_pending(&state, query.state.as_deref(), now).await?;
-    let outcome = match &pending.browser_binding_hash {
+    let return_to = pending.return_to.as_deref();
+    let connection = match &pending.browser_binding_hash {
         Some(expected) if !carries_binding(&req, expected) => {
             tracing::warn!(workspace = %pending.user_id, "a consent bound to another browser was refused");
             Err(Failure::refused(OTHER_BROWSER, OTHER_BROWSER_MESSAGE))
         }
-        _ => finish(&state, &pending, query.code, query.error, now).await,
+        _ => finish(&state, &pending, query.code, query.error).await,
     };
-    match (outcome, pending.return_to.as_deref()) {
+    let outcome = match connection {
+        Ok(connection) if pending.browser_binding_hash.is_none() => {
+            match hold_for_confirmation(&state, connection, pending.return_to.clone(), now).await {
+                Ok(page) => return Ok(page),
+                Err(failure) => Err(failure),
+            }
+        }
+        Ok(connection) => connect(&state, &connection, now).await,
+        Err(failure) => Err(failure),
+    };
+    answer(outcome, return_to)
+}
+
+/// The answer to a finished consent: a redirect to `return_to` with the outcome, or JSON.
+pub(crate) fn answer(
+    outcome: Result<(), Failure>,
+    return_to: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    match (outcome, return_to) {
         (Ok(()), Some(return_to)) => redirect(return_to, &[("google", "connected")]),
         (Ok(()), None) => Ok(HttpResponse::Ok().json(StatusView {
             status: "connected",
@@ -124,6 +151,38 @@ pub(crate) async fn callback<S: ApiStore, A: GoogleAuthorizer + 'static>(
         }
         (Err(failure), None) => Err(failure.error),
     }
+}
+
+/// Holds an unbound consent's grant under a fresh one-time token and answers the page that asks
+/// to confirm it.
+async fn hold_for_confirmation<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: &ApiState<S, A>,
+    connection: NewConnection,
+    return_to: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<HttpResponse, Failure> {
+    let lifetime = TimeDelta::from_std(state.config.oauth_state_ttl).map_err(|_| {
+        Failure::server(ApiError::internal(
+            "the OAuth state lifetime is out of range",
+        ))
+    })?;
+    let (token, token_hash) = new_token();
+    let held = HeldGrant {
+        connection,
+        return_to,
+        expires_at: now + lifetime,
+    };
+    state
+        .store
+        .hold_grant(&token_hash, &held)
+        .await
+        .map_err(|error| Failure::server(error.into()))?;
+    tracing::info!(workspace = %held.connection.user_id, "Google grant held until confirmed");
+    Ok(confirmation_page(
+        &held.connection.user_id,
+        held.connection.google_email.as_deref(),
+        &token,
+    ))
 }
 
 /// The pending consent for `state`, taken so it cannot be used again.
@@ -150,14 +209,13 @@ async fn take_pending<S: ApiStore, A: GoogleAuthorizer + 'static>(
         .ok_or_else(invalid)
 }
 
-/// Exchanges the code, stores the grant and unpauses auto-sync.
+/// Exchanges the code and checks the grant: the connection it would make.
 async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
     state: &ApiState<S, A>,
     pending: &PendingAuthorization,
     code: Option<String>,
     google_error: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<(), Failure> {
+) -> Result<NewConnection, Failure> {
     let workspace = &pending.user_id;
     if let Some(google_error) = google_error {
         tracing::info!(workspace = %workspace, reason = %reason_of(&google_error), "Google consent refused");
@@ -204,9 +262,20 @@ async fn finish<S: ApiStore, A: GoogleAuthorizer + 'static>(
         access_token_expires_at: grant.expires_at,
         scopes: grant.scopes,
     };
+    Ok(connection)
+}
+
+/// Connects: stores the grant and unpauses a paused auto-sync (the one way a consent connects,
+/// bound or confirmed).
+pub(crate) async fn connect<S: ApiStore, A: GoogleAuthorizer + 'static>(
+    state: &ApiState<S, A>,
+    connection: &NewConnection,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let workspace = &connection.user_id;
     state
         .store
-        .save_connection(&connection, now)
+        .save_connection(connection, now)
         .await
         .map_err(|error| Failure::server(error.into()))?;
     let turn_on = ConfigUpdate {

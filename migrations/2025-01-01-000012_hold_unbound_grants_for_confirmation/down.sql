@@ -1,0 +1,1 @@
+DROP TABLE oauth_pending_confirmations;
