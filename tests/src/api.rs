@@ -155,6 +155,21 @@ impl ApiClient {
         self.call(Method::POST, path, key, Some(body)).await
     }
 
+    /// Presses "Connect" on the confirmation page (its HTML) an unbound consent's callback answers.
+    pub async fn confirm_consent(&self, page: &str) -> Answer {
+        let marker = "name=\"token\" value=\"";
+        let start = page.find(marker).expect("a confirmation token") + marker.len();
+        let length = page[start..].find('"').expect("a closed token value");
+        let token = &page[start..start + length];
+        self.send(
+            self.request(Method::POST, &format!("{API}/google/callback/confirm"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={token}&decision=connect")),
+        )
+        .await
+        .expect("the confirmation answers")
+    }
+
     /// `DELETE` with a key.
     pub async fn delete(&self, path: &str, key: Option<&str>) -> Answer {
         self.call(Method::DELETE, path, key, None).await

@@ -229,7 +229,9 @@ async fn exercise_every_route(deployment: &Deployment, base: &str, user: &str) {
         .expect("the consent page answers");
     assert_eq!(consented.status, 302, "{}", consented.text);
     let callback = consented.header("location").expect("a redirect back");
-    api.get(callback, None).await.expect_status(200);
+    let page = api.get(callback, None).await;
+    page.expect_status(200);
+    api.confirm_consent(&page.text).await.expect_status(200);
     let connected = api
         .get(
             &format!("{API}/auto-sync/config?workspace_id={newcomer}"),

@@ -1,7 +1,8 @@
 //! The auth matrix over every operation of `/openapi.json`: no key, malformed keys, an unknown
 //! key, a revoked key and another workspace's key are refused with the documented status and
 //! body; the workspace's own key, the `PULSE_ADMIN_API_KEY` and an admin key made with the CLI
-//! are let in. Public routes need no key; the OAuth callback is guarded by its state instead.
+//! are let in. Public routes need no key; the OAuth callback is guarded by its state instead, and its
+//! confirmation by its one-time token.
 //! And failed authentication is rate limited per client address.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -246,10 +247,12 @@ async fn every_operation_refuses_bad_keys_and_admits_good_ones() {
         .collect();
     let public = ["/healthz", "/readyz", "/metrics", "/openapi.json"];
     let callback = "/api/logos-vision/google/callback";
+    let confirm = "/api/logos-vision/google/callback/confirm";
     for (method, path) in documented_operations(api).await {
         let known = covered.contains(&(method.clone(), path.clone()))
             || public.contains(&path.as_str())
-            || path == callback;
+            || path == callback
+            || path == confirm;
         assert!(
             known,
             "{method} {path} is documented but not in the auth matrix"
@@ -282,6 +285,16 @@ async fn every_operation_refuses_bad_keys_and_admits_good_ones() {
         .await;
     assert_eq!(callback_answer.status, 400, "{}", callback_answer.text);
     assert_eq!(callback_answer.error_code(), Some("invalid_state"));
+    let confirm_answer = api
+        .send(
+            api.request(reqwest::Method::POST, confirm)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={}", "0".repeat(64))),
+        )
+        .await
+        .expect("the confirmation answers");
+    assert_eq!(confirm_answer.status, 400, "{}", confirm_answer.text);
+    assert_eq!(confirm_answer.error_code(), Some("invalid_confirmation"));
 }
 
 /// The stored form of a key (see docs/api.md): presenting it must not work.

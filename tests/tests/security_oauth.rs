@@ -106,7 +106,9 @@ async fn states_are_single_use_and_short_lived_return_to_is_checked_and_pkce_sta
     let state = param(&authorization_url, "state").expect("a state");
     let callback = consent(api, &authorization_url).await;
     assert!(callback.starts_with(&tenants.config.url(API)), "{callback}");
-    let finished = api.get(&callback, None).await;
+    let page = api.get(&callback, None).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let finished = api.confirm_consent(&page.text).await;
     assert_eq!(finished.status, 303, "{}", finished.text);
     let location = finished.header("location").expect("back to return_to");
     assert!(
@@ -176,7 +178,9 @@ async fn states_are_single_use_and_short_lived_return_to_is_checked_and_pkce_sta
         connected,
         "refused callbacks change nothing"
     );
-    let finished = api.get(&callback, None).await;
+    let page = api.get(&callback, None).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let finished = api.confirm_consent(&page.text).await;
     assert_eq!(finished.status, 303, "{}", finished.text);
 
     // return_to: only the server's origin and the configured CORS origins.

@@ -100,7 +100,9 @@ async fn a_trace_level_demo_run_shows_no_token_verifier_or_key() {
         .expect("the consent page answers");
     assert_eq!(consent.status, 302, "{}", consent.text);
     let callback = consent.header("location").expect("back to the server");
-    let connected = api.get(callback, None).await;
+    let page = api.get(callback, None).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let connected = api.confirm_consent(&page.text).await;
     assert_eq!(connected.status, 303, "{}", connected.text);
     let queued = api
         .post(

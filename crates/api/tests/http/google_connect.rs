@@ -68,6 +68,48 @@ async fn follow(api: &TestApi, url: &Url) -> Response {
         .expect("the callback answers")
 }
 
+const CONFIRM: &str = "/api/logos-vision/google/callback/confirm";
+
+/// Follows an unbound consent's callback to its confirmation page; returns the page's HTML after
+/// checking it cannot be framed, loads nothing and is not cached.
+async fn confirmation_page(api: &TestApi, url: &Url) -> String {
+    let response = follow(api, url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| response.headers()[name].to_str().expect("ascii").to_owned();
+    assert_eq!(header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("cache-control"), "no-store");
+    let policy = header("content-security-policy");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    response.text().await.expect("a page")
+}
+
+/// The one-time token the page's form posts.
+fn token_in(page: &str) -> String {
+    let marker = "name=\"token\" value=\"";
+    let start = page.find(marker).expect("a token field") + marker.len();
+    let length = page[start..].find('"').expect("a closed value");
+    page[start..start + length].to_owned()
+}
+
+/// Presses a button of the confirmation page.
+async fn press(api: &TestApi, token: &str, decision: &str) -> Response {
+    api.http
+        .post(format!("{}{CONFIRM}", api.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}&decision={decision}"))
+        .send()
+        .await
+        .expect("the confirmation answers")
+}
+
+/// Follows an unbound consent's callback and confirms on its page.
+async fn follow_and_confirm(api: &TestApi, url: &Url) -> Response {
+    let page = confirmation_page(api, url).await;
+    press(api, &token_in(&page), "connect").await
+}
+
 fn location(response: &Response) -> Url {
     let raw = response.headers()["location"].to_str().expect("ascii");
     Url::parse(raw).expect("an absolute Location")
@@ -116,7 +158,7 @@ async fn the_connect_round_trip_stores_the_grant_unpauses_and_redirects() {
     );
 
     let callback = consent(&api, &authorization_url).await;
-    let response = follow(&api, &callback).await;
+    let response = follow_and_confirm(&api, &callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         api.google.total_requests(FakeEndpoint::Token),
@@ -196,7 +238,7 @@ async fn connecting_a_config_that_is_not_paused_leaves_it_alone() {
     let key = api.workspace_key(WS).await;
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
-    let response = follow(&api, &callback).await;
+    let response = follow_and_confirm(&api, &callback).await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -351,7 +393,10 @@ async fn disconnecting_forgets_the_tokens_and_revokes_the_grant() {
     let key = api.workspace_key(WS).await;
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
-    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    assert_eq!(
+        follow_and_confirm(&api, &callback).await.status(),
+        StatusCode::OK
+    );
     let refresh_token = api
         .store
         .find_connection(&user(WS))
@@ -615,7 +660,10 @@ async fn the_config_names_the_google_account_that_connected() {
     });
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
-    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    assert_eq!(
+        follow_and_confirm(&api, &callback).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(api.google.total_requests(FakeEndpoint::Profile), 1);
     let config = json(api.get(&config_path(), &key).await).await;
     assert_eq!(config["connection"], "connected");
@@ -627,7 +675,10 @@ async fn the_config_names_the_google_account_that_connected() {
     });
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
-    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    assert_eq!(
+        follow_and_confirm(&api, &callback).await.status(),
+        StatusCode::OK
+    );
     let config = json(api.get(&config_path(), &key).await).await;
     assert_eq!(config["connection_email"], "bob@example.com");
 
@@ -654,8 +705,110 @@ async fn a_grant_without_the_email_scope_connects_and_names_no_account() {
         });
     let authorization_url = start_connect(&api, &key, None).await;
     let callback = consent(&api, &authorization_url).await;
-    assert_eq!(follow(&api, &callback).await.status(), StatusCode::OK);
+    assert_eq!(
+        follow_and_confirm(&api, &callback).await.status(),
+        StatusCode::OK
+    );
     let config = json(api.get(&config_path(), &key).await).await;
     assert_eq!(config["connection"], "connected");
     assert_eq!(config["connection_email"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_unbound_consent_connects_only_when_its_page_is_confirmed_once() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    api.google.set_authorize_mode(AuthorizeMode::Consent {
+        account: "alice@example.com".to_owned(),
+    });
+    let return_to = format!("{}/settings", api.base);
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &authorization_url).await;
+
+    let page = confirmation_page(&api, &callback).await;
+    assert!(page.contains(WS), "the page names the workspace: {page}");
+    assert!(
+        page.contains("alice@example.com"),
+        "the page names the account: {page}"
+    );
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None,
+        "the callback alone connects nothing"
+    );
+
+    let wrong = press(&api, &"0".repeat(64), "connect").await;
+    expect_error(wrong, StatusCode::BAD_REQUEST, "invalid_confirmation").await;
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None,
+        "a wrong token connects nothing"
+    );
+
+    let token = token_in(&page);
+    let confirmed = press(&api, &token, "connect").await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&confirmed)),
+        vec![pair("google", "connected")]
+    );
+    let connection = api
+        .store
+        .find_connection(&user(WS))
+        .await
+        .expect("read")
+        .expect("connected on confirmation");
+    assert_eq!(connection.status, ConnectionStatus::Connected);
+    assert_eq!(
+        connection.google_email.as_deref(),
+        Some("alice@example.com")
+    );
+    assert!(
+        connection.refresh_token.is_some(),
+        "the held grant is stored"
+    );
+
+    // Disconnect, then replay the token: it was used, so nothing connects again.
+    let path = format!("/api/logos-vision/google/connection?workspace_id={WS}");
+    let disconnected = api
+        .request(Method::DELETE, &path, Some(&key))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(disconnected.status(), StatusCode::NO_CONTENT);
+    let replayed = press(&api, &token, "connect").await;
+    expect_error(replayed, StatusCode::BAD_REQUEST, "invalid_confirmation").await;
+    let config = json(api.get(&config_path(), &key).await).await;
+    assert_eq!(
+        config["connection"], "not_connected",
+        "a replay connects nothing"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_the_confirmation_connects_nothing_and_revokes_the_grant() {
+    let api = TestApi::start().await;
+    let key = api.workspace_key(WS).await;
+    let return_to = format!("{}/settings", api.base);
+    let authorization_url = start_connect(&api, &key, Some(&return_to)).await;
+    let callback = consent(&api, &authorization_url).await;
+    let token = token_in(&confirmation_page(&api, &callback).await);
+
+    let cancelled = press(&api, &token, "cancel").await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        query_of(&location(&cancelled)),
+        vec![pair("google", "error"), pair("reason", "cancelled")]
+    );
+    assert_eq!(api.google.total_requests(FakeEndpoint::Revoke), 1);
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
+    let after = press(&api, &token, "connect").await;
+    expect_error(after, StatusCode::BAD_REQUEST, "invalid_confirmation").await;
+    assert_eq!(
+        api.store.find_connection(&user(WS)).await.expect("read"),
+        None
+    );
 }
