@@ -22,7 +22,7 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "api_key_revocations",
     "api_keys",
     "google_connections",
@@ -56,9 +56,9 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        11,
+        12,
         "six tables, the grid slot column, the lock-down, the consents' browser binding, the key \
-         revocation counter, then the connections' generation"
+         revocation counter, the connections' generation, then the grants held for confirmation"
     );
     assert_eq!(table_names(&database).await, TABLES);
 

@@ -32,7 +32,7 @@ pub const OWNER: &str = "pulse_test_owner";
 const OWNER_PASSWORD: &str = "pulse-test-owner";
 
 /// pulse-sync's own tables (the lock-down must cover at least these and diesel's).
-pub const PULSE_TABLES: [&str; 7] = [
+pub const PULSE_TABLES: [&str; 8] = [
     "__diesel_schema_migrations",
     "api_keys",
     "google_connections",
