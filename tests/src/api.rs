@@ -98,6 +98,19 @@ impl ApiClient {
         }
     }
 
+    /// Queues a manual sync of `workspace` ("Sync now") and returns the job's id.
+    pub async fn queue_sync(&self, key: Option<&str>, workspace: &str) -> String {
+        let body = serde_json::json!({ "workspace_id": workspace });
+        let queued = self
+            .post(&format!("{API}/google-contacts/sync"), key, &body)
+            .await;
+        queued.expect_status(202);
+        queued.json["id"]
+            .as_str()
+            .expect("the queued job's id")
+            .to_owned()
+    }
+
     /// Sends a request with `key` as a bearer token and an optional JSON body.
     pub async fn call(
         &self,

@@ -160,15 +160,7 @@ async fn exercise_every_route(deployment: &Deployment, base: &str, user: &str) {
         changed.text
     );
 
-    let queued = api
-        .post(
-            &format!("{API}/google-contacts/sync"),
-            key,
-            &json!({"workspace_id": user}),
-        )
-        .await;
-    queued.expect_status(202);
-    let job_id = queued.json["id"].as_str().expect("the job's id").to_owned();
+    let job_id = api.queue_sync(key, user).await;
     let job_path = format!("{API}/google-contacts/sync/jobs/{job_id}?workspace_id={user}");
     eventually_within("the manual sync completes", ROUND_PATIENCE, || async {
         api.get(&job_path, key).await.json["status"] == json!("completed")

@@ -39,15 +39,7 @@ async fn a_server_killed_mid_sync_is_restarted_and_the_job_is_rescued_and_comple
     let mut first = ServerProcess::serve("server 1", &config).await;
     let api = ApiClient::new(first.base_url());
 
-    let queued = api
-        .post(
-            &format!("{API}/google-contacts/sync"),
-            Some(&key),
-            &json!({"workspace_id": USER}),
-        )
-        .await;
-    queued.expect_status(202);
-    let job_id = queued.json["id"].as_str().expect("the job's id").to_owned();
+    let job_id = api.queue_sync(Some(&key), USER).await;
 
     let in_flight = eventually_some("the sync is half way", Duration::from_secs(90), || async {
         let jobs = deployment.jobs_of(USER).await;

@@ -7,7 +7,6 @@
 use pulse_google::fake::{FakeOptions, generated_account};
 use pulse_tests::cli::create_api_key;
 use pulse_tests::{API, ApiClient, Deployment, PATIENCE, ServerProcess, eventually_some};
-use serde_json::json;
 
 const USER: &str = "internal-error-user";
 /// The database's own words, which only the log may show.
@@ -38,15 +37,7 @@ async fn a_database_failure_shows_tenants_a_fixed_message_and_logs_the_detail_wi
     let mut server = ServerProcess::serve("server", &config).await;
     let api = ApiClient::new(server.base_url());
 
-    let queued = api
-        .post(
-            &format!("{API}/google-contacts/sync"),
-            Some(&key),
-            &json!({"workspace_id": USER}),
-        )
-        .await;
-    queued.expect_status(202);
-    let job_id = queued.json["id"].as_str().expect("the job's id").to_owned();
+    let job_id = api.queue_sync(Some(&key), USER).await;
     let message = eventually_some(
         "the failed attempt records its message",
         PATIENCE,

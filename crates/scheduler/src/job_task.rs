@@ -70,7 +70,19 @@ pub(crate) struct LeaseTiming {
 /// Runs the claimed attempt to its end, records the metrics and logs the outcome.
 ///
 /// When `lost` is cancelled (the heartbeat found the lease lost) the run is dropped; when `stop`
-/// is cancelled the run is dropped and the job released back to the queue.
+/// is cancelled the run is dropped and the job released back to the queue. Its span carries the
+/// attempt's ids, so every log line of the run (the engine's too) names them.
+#[tracing::instrument(
+    name = "job",
+    skip_all,
+    fields(
+        user = %lease.user_id,
+        job = %lease.job_id,
+        attempt = lease.attempt,
+        worker = %lease.worker_id,
+        trigger = lease.trigger.as_str(),
+    )
+)]
 pub(crate) async fn run_leased<Q, R, P>(
     queue: &Q,
     runner: &R,
@@ -108,7 +120,7 @@ where
     };
     let duration = started.elapsed();
     record_attempt(lease.trigger, end.label(), duration, end.contacts());
-    log_end(lease, &end, duration);
+    log_end(&end, duration);
     end
 }
 
@@ -120,7 +132,7 @@ pub(crate) async fn release<Q: JobQueue>(queue: &Q, lease: &JobLease) -> JobEnd 
             Ok(true) => return JobEnd::Released,
             Ok(false) => return JobEnd::LeaseLost,
             Err(error) => {
-                tracing::warn!(user = %lease.user_id, job = %lease.job_id, %error, attempt, "[scheduler] could not release the job");
+                tracing::warn!(%error, release_try = attempt, "[scheduler] could not release the job");
                 last_error = Some(error);
                 if attempt < RELEASE_ATTEMPTS {
                     tokio::time::sleep(RELEASE_RETRY_DELAY).await;
@@ -134,27 +146,32 @@ pub(crate) async fn release<Q: JobQueue>(queue: &Q, lease: &JobLease) -> JobEnd 
     }
 }
 
-fn log_end(lease: &JobLease, end: &JobEnd, duration: Duration) {
+fn log_end(end: &JobEnd, duration: Duration) {
     let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
     let outcome = end.label();
     match end {
         JobEnd::Finished(SyncOutcome::Completed(counts)) => {
-            tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, total = counts.total_contacts, duration_ms, "[scheduler] job finished");
+            tracing::info!(
+                outcome,
+                total = counts.total_contacts,
+                duration_ms,
+                "[scheduler] job finished"
+            );
         }
         JobEnd::Finished(SyncOutcome::Retrying { retry_at, failure }) => {
-            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, %retry_at, error = %failure.message, duration_ms, "[scheduler] job finished");
+            tracing::warn!(outcome, %retry_at, error = %failure.message, duration_ms, "[scheduler] job finished");
         }
         JobEnd::Finished(SyncOutcome::Failed(failure)) => {
-            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, error = %failure.message, duration_ms, "[scheduler] job finished");
+            tracing::warn!(outcome, error = %failure.message, duration_ms, "[scheduler] job finished");
         }
         JobEnd::Unrecorded(error) => {
-            tracing::error!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, %error, duration_ms, "[scheduler] job end not recorded; the rescuer will requeue it after the lease");
+            tracing::error!(outcome, %error, duration_ms, "[scheduler] job end not recorded; the rescuer will requeue it after the lease");
         }
         JobEnd::ReleaseFailed(error) => {
-            tracing::error!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, %error, duration_ms, "[scheduler] job not handed back; the rescuer will requeue it after the lease");
+            tracing::error!(outcome, %error, duration_ms, "[scheduler] job not handed back; the rescuer will requeue it after the lease");
         }
         JobEnd::Finished(SyncOutcome::LeaseLost) | JobEnd::LeaseLost | JobEnd::Released => {
-            tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, worker = %lease.worker_id, trigger = lease.trigger.as_str(), outcome, duration_ms, "[scheduler] job finished");
+            tracing::info!(outcome, duration_ms, "[scheduler] job finished");
         }
     }
 }

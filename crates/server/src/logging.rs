@@ -1,5 +1,5 @@
 //! Logging: tracing to standard error, filtered by `RUST_LOG` (default `info`), as text or as
-//! JSON lines (`PULSE_LOG_FORMAT=json`).
+//! JSON lines (`PULSE_LOG_FORMAT=json`, where `span` holds the ids of the job a line belongs to).
 
 use std::io::IsTerminal;
 
@@ -33,7 +33,7 @@ pub fn init(format: LogFormat) -> Result<(), SettingsError> {
         LogFormat::Text => builder.with_ansi(stderr_is_terminal).try_init(),
         LogFormat::Json => builder
             .json()
-            .with_current_span(false)
+            .with_current_span(true)
             .with_span_list(false)
             .try_init(),
     };

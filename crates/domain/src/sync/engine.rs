@@ -108,7 +108,7 @@ where
         progress: &impl SyncProgress,
     ) -> Result<SyncOutcome, SyncError> {
         let clock_start = Instant::now();
-        tracing::info!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, trigger = lease.trigger.as_str(), "sync started");
+        tracing::info!("sync started");
         let mut counts = JobCounts::default();
         let mut grant = None;
         match self
@@ -117,7 +117,7 @@ where
         {
             Ok(listed) => self.complete(lease, grant, listed, clock_start).await,
             Err(RunError::Store(StoreError::LeaseLost)) => {
-                tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, "sync stopped: lease lost to another attempt");
+                tracing::warn!("sync stopped: lease lost to another attempt");
                 Ok(SyncOutcome::LeaseLost)
             }
             Err(error) => self.fail(lease, grant, &error, counts).await,
@@ -152,7 +152,7 @@ where
                 .await
             {
                 Err(RunError::Source(SourceError::SyncTokenExpired)) => {
-                    tracing::info!(user = %lease.user_id, job = %lease.job_id, "sync token expired; listing everything");
+                    tracing::info!("sync token expired; listing everything");
                 }
                 other => return other,
             }
@@ -200,7 +200,15 @@ where
             };
             let page_counts = applied.map_err(RunError::Store)?;
             counts.add(&page_counts);
-            tracing::debug!(user = %lease.user_id, job = %lease.job_id, page = page_number, people = page_counts.total_contacts, fetched = counts.total_contacts, created = page_counts.created, updated = page_counts.updated, deleted = page_counts.deleted, "sync page applied");
+            tracing::debug!(
+                page = page_number,
+                people = page_counts.total_contacts,
+                fetched = counts.total_contacts,
+                created = page_counts.created,
+                updated = page_counts.updated,
+                deleted = page_counts.deleted,
+                "sync page applied"
+            );
             progress.on_page(counts, total_items);
             if is_last {
                 sync_token = next_sync_token;
@@ -242,8 +250,6 @@ where
             }
         };
         tracing::info!(
-            user = %lease.user_id,
-            job = %lease.job_id,
             total = counts.total_contacts,
             synced = counts.synced,
             skipped_no_identifier = counts.skipped_no_identifier,
@@ -292,18 +298,18 @@ where
             Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
             Err(other) => return Err(SyncError(other)),
         }
-        log_failure(lease, &outcome);
+        log_failure(&outcome);
         Ok(outcome)
     }
 }
 
-fn log_failure(lease: &JobLease, outcome: &SyncOutcome) {
+fn log_failure(outcome: &SyncOutcome) {
     match outcome {
         SyncOutcome::Retrying { retry_at, failure } => {
-            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, retry_at = %retry_at, error = %failure.message, "sync attempt failed; will retry");
+            tracing::warn!(retry_at = %retry_at, error = %failure.message, "sync attempt failed; will retry");
         }
         SyncOutcome::Failed(SyncFailure { message, .. }) => {
-            tracing::warn!(user = %lease.user_id, job = %lease.job_id, attempt = lease.attempt, error = %message, "sync failed");
+            tracing::warn!(error = %message, "sync failed");
         }
         SyncOutcome::Completed(_) | SyncOutcome::LeaseLost => {}
     }

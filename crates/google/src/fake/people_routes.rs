@@ -29,10 +29,7 @@ async fn profile(
     request: HttpRequest,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let authorization = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
+    let authorization = authorization(&request);
     let mut world = lock(&world);
     let account = world.people_account(authorization).ok();
     world.count(FakeEndpoint::Profile, account.as_deref());
@@ -48,10 +45,7 @@ async fn connections(
     request: HttpRequest,
     query: web::Query<HashMap<String, String>>,
 ) -> HttpResponse {
-    let authorization = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
+    let authorization = authorization(&request);
     let (account, fault) = {
         let mut world = lock(&world);
         let account = world.people_account(authorization);
@@ -73,4 +67,12 @@ async fn connections(
         Ok(body) => HttpResponse::Ok().json(body),
         Err(failure) => api_failure(&failure),
     }
+}
+
+/// The request's `Authorization` header, when it is text.
+fn authorization(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
 }
