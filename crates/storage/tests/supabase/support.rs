@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use pulse_domain::ports::{
-    ApiKeyRepository, ApiKeyScope, ConfigRepository, ConnectionRepository, JobQueue, JobRepository,
-    OAuthStateRepository, PageWrite, PendingAuthorization, RunEnd, RunEnding, SyncRunStore,
+    ApiKeyRepository, ApiKeyScope, ConfigRepository, ConnectionRepository, HeldGrant, JobQueue,
+    JobRepository, OAuthStateRepository, PageWrite, PendingAuthorization, RunEnd, RunEnding,
+    SyncRunStore,
 };
 use pulse_domain::{
     ConfigUpdate, JobCounts, NewConnection, ProfileDraft, Secret, SyncInterval, UserId,
@@ -397,6 +398,17 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
         })
         .await
         .expect("save a pending consent");
+    store
+        .hold_grant(
+            &hex::encode(Sha256::digest(format!("confirm-{user_id}"))),
+            &HeldGrant {
+                connection: connection.clone(),
+                return_to: None,
+                expires_at: now() + TimeDelta::minutes(10),
+            },
+        )
+        .await
+        .expect("hold a grant for confirmation");
 
     let key_hash = hex::encode(Sha256::digest(user_id));
     let key = store
