@@ -127,14 +127,15 @@ export class Demo {
   }
 }
 
-// Starts `pulse-sync demo --skip-initial-sync` on a fresh database (or its own local cluster).
-export function startDemo() {
+// Starts `pulse-sync demo --skip-initial-sync` on a fresh database (or its own local cluster);
+// `env` adds variables (e.g. PULSE_CORS_ORIGINS) to the demo's environment.
+export function startDemo({ env: extraEnv = {} } = {}) {
   const binary = binaryPath();
   if (!existsSync(binary)) {
     throw new Error(`${binary} does not exist: build it first (cargo build -p pulse-server)`);
   }
   const cleanups = [];
-  const env = { ...process.env, PULSE_BIND: "127.0.0.1:0" };
+  const env = { ...process.env, PULSE_BIND: "127.0.0.1:0", ...extraEnv };
   const baseUrl = process.env.DATABASE_URL;
   if (baseUrl) {
     const database = createDatabase(baseUrl);
