@@ -1,5 +1,5 @@
 //! `ApiError`: every failure the API answers with, mapped in this one place to an HTTP status and
-//! the body `{"error": {"code", "message", "field"?, "job_id"?}}`.
+//! the body `{"error": {"code", "message", "field"?, "job_id"?, "error_id"?}}`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -144,12 +144,19 @@ impl ApiError {
             Self::SyncInProgress { job_id } => (None, Some(*job_id)),
             _ => (None, None),
         };
+        let error_id = match self {
+            Self::Internal { error_id, .. }
+            | Self::SecretUnreadable { error_id, .. }
+            | Self::DatabaseUnavailable { error_id, .. } => Some(error_id.to_string()),
+            _ => None,
+        };
         ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
                 message: self.to_string(),
                 field,
                 job_id,
+                error_id,
             },
         }
     }
@@ -276,4 +283,48 @@ pub struct ErrorDetail {
     /// The job already queued or running, for `sync_in_progress`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<Uuid>,
+    /// The id the message ends with, for a 500 or 503: the server's log line with the detail
+    /// carries it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "3f9a1c2b7d4e")]
+    pub error_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_on_our_side_carry_the_error_id_of_their_message() {
+        let errors = [
+            ApiError::internal("a detail"),
+            ApiError::from(StoreError::Unavailable("down".to_owned())),
+            ApiError::from(StoreError::Crypto("wrong key".to_owned())),
+        ];
+        for error in errors {
+            let body = error.body();
+            let id = body.error.error_id.expect("an error id");
+            assert_eq!(id.len(), 12, "{id}");
+            assert!(
+                body.error.message.ends_with(&format!("(error id {id})")),
+                "{}",
+                body.error.message
+            );
+        }
+    }
+
+    #[test]
+    fn other_errors_have_no_error_id() {
+        let errors = [
+            ApiError::invalid("invalid_interval", "bad", Some("interval_hours")),
+            ApiError::SyncInProgress {
+                job_id: Uuid::nil(),
+            },
+            ApiError::InvalidApiKey,
+        ];
+        for error in errors {
+            let json = serde_json::to_value(error.body()).expect("json");
+            assert!(json["error"].get("error_id").is_none(), "{json}");
+        }
+    }
 }

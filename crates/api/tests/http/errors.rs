@@ -204,6 +204,11 @@ async fn an_unreachable_database_answers_503_json() {
         message.starts_with("the database is unavailable; retry later (error id "),
         "{message}"
     );
+    let error_id = error["error_id"].as_str().expect("an error_id");
+    assert!(
+        message.ends_with(&format!("(error id {error_id})")),
+        "{message} names {error_id}"
+    );
     let stored_key = api
         .get(&format!("{CONFIG}?workspace_id=w"), "pulse_some_stored_key")
         .await;
