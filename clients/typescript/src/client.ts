@@ -264,7 +264,7 @@ async function call<T>(request: Promise<Result<T>>): Promise<Result<T>> {
     if (error instanceof SyntaxError) {
       throw new PulseNetworkError("The pulse-sync server sent an answer that is not JSON.", { cause: error });
     }
-    throw new PulseNetworkError("The pulse-sync server cannot be reached.", { cause: error });
+    throw new PulseNetworkError("The pulse-sync server cannot be reached. Check your connection.", { cause: error });
   }
 }
 

@@ -1,0 +1,5 @@
+// Unmounts what each test rendered.
+import { cleanup } from "@testing-library/react";
+import { afterEach } from "vitest";
+
+afterEach(() => cleanup());
