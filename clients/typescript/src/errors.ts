@@ -28,7 +28,7 @@ export class PulseApiError extends PulseError {
     this.code = detail?.code ?? "unexpected_response";
     this.field = detail?.field ?? null;
     this.jobId = detail?.job_id ?? null;
-    this.errorId = (detail as { error_id?: string | null } | null)?.error_id ?? null;
+    this.errorId = detail?.error_id ?? null;
     this.body = body;
   }
 

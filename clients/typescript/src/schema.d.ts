@@ -347,6 +347,12 @@ export interface components {
              * @description The job already queued or running, for `sync_in_progress`.
              */
             job_id?: string | null;
+            /**
+             * @description The id the message ends with, for a 500 or 503: the server's log line with the detail
+             *     carries it too.
+             * @example 3f9a1c2b7d4e
+             */
+            error_id?: string | null;
         };
         /** @description Who connects, and where the browser returns afterwards. */
         GoogleConnectRequest: {
