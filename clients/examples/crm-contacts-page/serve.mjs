@@ -105,16 +105,19 @@ export function parseSettingsPage(link) {
 function startDemo(origins, onExit) {
   const env = { ...process.env, PULSE_BIND: "127.0.0.1:0", PULSE_CORS_ORIGINS: origins.join(",") };
   if (!env.DATABASE_URL && !env.PULSE_DATA_DIR) env.PULSE_DATA_DIR = path.join(CLIENTS, ".pulse-data");
-  const [command, args] = process.env.PULSE_SYNC_BIN
-    ? [process.env.PULSE_SYNC_BIN, ["demo"]]
+  const binary = process.env.PULSE_SYNC_BIN;
+  const [command, args] = binary
+    ? [path.resolve(binary), ["demo"]]
     : ["cargo", ["run", "--release", "-p", "pulse-server", "--", "demo"]];
-  console.log(`starting the demo: ${command} ${args.join(" ")} (the first build takes a few minutes)`);
+  const note = binary ? "" : " (the first build takes a few minutes)";
+  console.log(`starting the demo: ${command} ${args.join(" ")}${note}`);
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
   child.on("exit", onExit);
   const link = new Promise((resolve, reject) => {
     let buffered = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
       buffered += chunk;
       const match = buffered.match(/^Settings page: (http:\/\/\S+)$/m);
       if (match) resolve(match[1]);
@@ -133,8 +136,13 @@ async function main() {
     apiOrigin: () => connection?.apiUrl ?? "",
   });
   let child = null;
+  // Stops the demo (waiting for its graceful exit) and the page's server.
   const stop = async (code = 0) => {
-    if (child && child.exitCode === null) child.kill("SIGTERM");
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
     await page.close();
     process.exit(code);
   };
