@@ -241,7 +241,7 @@ pub fn encode(value: &str) -> String {
 }
 
 /// Whether an error body has exactly the documented shape: `{"error": {"code", "message"}}`
-/// with strings, plus only `field` (a string) or `job_id` (a string).
+/// with strings, plus only `field`, `job_id` or `error_id` (each a string).
 pub fn is_documented_error(body: &Value) -> bool {
     let Some(outer) = body.as_object() else {
         return false;
@@ -253,7 +253,7 @@ pub fn is_documented_error(body: &Value) -> bool {
         && error.get("code").is_some_and(Value::is_string)
         && error.get("message").is_some_and(Value::is_string)
         && error.iter().all(|(name, value)| match name.as_str() {
-            "code" | "message" | "field" | "job_id" => value.is_string(),
+            "code" | "message" | "field" | "job_id" | "error_id" => value.is_string(),
             _ => false,
         })
 }

@@ -81,7 +81,11 @@ export async function serveExample({ port = DEFAULT_PORT, apiOrigin = () => "" }
   return {
     origin: `http://127.0.0.1:${bound}`,
     port: bound,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -270,7 +270,7 @@ async fn schemas_match_the_answers() {
     assert_schema_matches(&document, "ProfilePage", &profiles);
     assert_eq!(
         schema_fields(&document, "ErrorDetail", "properties"),
-        ["code", "field", "job_id", "message"]
+        ["code", "error_id", "field", "job_id", "message"]
             .into_iter()
             .map(str::to_owned)
             .collect()

@@ -380,7 +380,7 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
         .collect();
     for key in keys {
         assert!(
-            ["code", "message", "field", "job_id"].contains(&key.as_str()),
+            ["code", "message", "field", "job_id", "error_id"].contains(&key.as_str()),
             "unexpected key {key} in {body}"
         );
     }
