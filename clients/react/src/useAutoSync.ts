@@ -179,6 +179,9 @@ export function useAutoSync(client: PulseClient, workspaceId: string, options: U
     const controller = new AbortController();
     lifetime.current = controller;
     followingRef.current = null;
+    // Another workspace or server: nothing of the previous one stays on screen.
+    setConfig(null);
+    setJobs([]);
     setActiveJob(null);
     setSyncResult(NO_MESSAGE);
     void load(controller.signal);

@@ -139,6 +139,18 @@ describe("<AutoSyncSettings> against the demo", () => {
     expect(consent.searchParams.get("state")).toBeTruthy();
   });
 
+  test("another workspace replaces the card's contents with its own", async () => {
+    const props = { apiUrl: server.baseUrl, apiKey: server.adminKey };
+    const { rerender } = render(<AutoSyncSettings {...props} workspaceId="demo" />);
+    await screen.findByRole("switch", { name: "Automatic Sync" });
+    await waitFor(() => expect(text("connection-text")).toContain(SEED_ACCOUNT));
+    rerender(<AutoSyncSettings {...props} workspaceId="demo-large" />);
+    // At once: the skeleton, not the previous workspace's account.
+    expect(card().textContent).not.toContain(SEED_ACCOUNT);
+    await waitFor(() => expect(text("connection-text")).toContain("large@example.com"));
+    expect(text("last-sync")).toBe("Last sync: never");
+  });
+
   test("a refused key shows why, without a Try again that could not help", async () => {
     render(<AutoSyncSettings apiUrl={server.baseUrl} apiKey="pulse_not_a_key" workspaceId="demo" />);
     const alert = await screen.findByRole("alert");
