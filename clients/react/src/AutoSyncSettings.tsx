@@ -2,6 +2,7 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { PulseClient, describeJobProgress, describeJobResult, type Job } from "@pulse-sync/client";
 
+import { usePulseClientOrNull } from "./PulseProvider.js";
 import { useAutoSync, type UseAutoSyncOptions } from "./useAutoSync.js";
 import {
   CONNECTION_LABELS,
@@ -15,7 +16,7 @@ import {
 
 /** The card's props: where pulse-sync is, whose settings, and optional hooks into the page. */
 export interface AutoSyncSettingsProps extends UseAutoSyncOptions {
-  /** The pulse-sync server, e.g. `https://sync.example.com` (ignored when `client` is given). */
+  /** The pulse-sync server, e.g. `https://sync.example.com` (ignored when `client` is given; without either, the nearest `<PulseProvider>`'s client). */
   apiUrl?: string;
   /** An API key of the workspace (ignored when `client` is given). */
   apiKey?: string;
@@ -38,11 +39,13 @@ export interface AutoSyncSettingsProps extends UseAutoSyncOptions {
  */
 export function AutoSyncSettings(props: AutoSyncSettingsProps): ReactNode {
   const { apiUrl, apiKey, client: given, workspaceId, title = "Automatic Sync", className, hideJobs, ...options } = props;
+  const provided = usePulseClientOrNull();
   const client = useMemo(() => {
     if (given) return given;
-    if (!apiUrl || !apiKey) throw new Error("AutoSyncSettings needs apiUrl and apiKey, or client");
-    return new PulseClient({ baseUrl: apiUrl, apiKey });
-  }, [given, apiUrl, apiKey]);
+    if (apiUrl && apiKey) return new PulseClient({ baseUrl: apiUrl, apiKey });
+    if (provided) return provided;
+    throw new Error("AutoSyncSettings needs apiUrl and apiKey, a client, or a <PulseProvider> around it");
+  }, [given, apiUrl, apiKey, provided]);
   const state = useAutoSync(client, workspaceId, options);
   const ids = useIds();
   const classes = ["pulse-sync", className].filter(Boolean).join(" ");

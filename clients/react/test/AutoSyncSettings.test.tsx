@@ -9,7 +9,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
 
 import type { Job } from "@pulse-sync/client";
-import { AutoSyncSettings } from "../src/index.js";
+import { AutoSyncSettings, PulseProvider } from "../src/index.js";
 import { SEED_ACCOUNT, slowDownGoogle, useTestServer } from "../../scripts/test-server.js";
 
 const server = useTestServer();
@@ -149,6 +149,17 @@ describe("<AutoSyncSettings> against the demo", () => {
     expect(card().textContent).not.toContain(SEED_ACCOUNT);
     await waitFor(() => expect(text("connection-text")).toContain("large@example.com"));
     expect(text("last-sync")).toBe("Last sync: never");
+  });
+
+  test("inside a <PulseProvider>, the card takes the provider's client", async () => {
+    render(
+      <PulseProvider apiUrl={server.baseUrl} apiKey={server.apiKey}>
+        <AutoSyncSettings workspaceId="demo" title="Google Contacts sync" />
+      </PulseProvider>,
+    );
+    await screen.findByRole("switch", { name: "Google Contacts sync" });
+    const region = screen.getByRole("region", { name: "Google Contacts sync" });
+    await waitFor(() => expect(region.textContent).toContain(SEED_ACCOUNT));
   });
 
   test("a refused key shows why, without a Try again that could not help", async () => {
