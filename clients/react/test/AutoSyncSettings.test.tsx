@@ -8,7 +8,7 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
 
-import type { Job } from "@pulse-sync/client";
+import { PulseClient, type Job } from "@pulse-sync/client";
 import { AutoSyncSettings, PulseProvider } from "../src/index.js";
 import { SEED_ACCOUNT, slowDownGoogle, useTestServer } from "../../scripts/test-server.js";
 
@@ -86,6 +86,17 @@ describe("<AutoSyncSettings> against the demo", () => {
 
     await user.selectOptions(screen.getByLabelText("Sync every"), "12");
     await waitFor(() => expect(text("next-sync")).toBe("Next sync: in 12 hours"));
+  });
+
+  test("the quiet refresh shows a change made elsewhere without a reload", async () => {
+    renderCard({ refreshIntervalMs: 200 });
+    await screen.findByRole("switch", { name: "Automatic Sync" });
+    expect(text("next-sync")).toBe("Next sync: in 12 hours");
+    const elsewhere = new PulseClient({ baseUrl: server.baseUrl, apiKey: server.apiKey });
+    await elsewhere.updateAutoSyncConfig("demo", { enabled: true, interval_hours: 48 });
+    await waitFor(() => expect(text("next-sync")).toBe("Next sync: in 48 hours"));
+    expect(text("interval-text")).toBe("Sync contacts from Google every 48 hours");
+    await elsewhere.updateAutoSyncConfig("demo", { enabled: true, interval_hours: 12 });
   });
 
   test("Sync now shows live progress, then the seed's counts, the last sync and the job", async () => {
