@@ -30,6 +30,21 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
+/** The file of dist/ a request path names; index.html for anything else (or outside dist/). */
+function fileFor(requestUrl) {
+  const index = path.join(DIST, "index.html");
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(requestUrl ?? "/", "http://localhost").pathname);
+  } catch {
+    return index;
+  }
+  const file = path.normalize(path.join(DIST, pathname));
+  const inside = file.startsWith(DIST + path.sep);
+  if (!inside || !existsSync(file) || statSync(file).isDirectory()) return index;
+  return file;
+}
+
 /**
  * Serves dist/ on 127.0.0.1:`port` (0: a free one) under a strict Content-Security-Policy that
  * lets the page call only itself and `apiOrigin()`. Answers the origin and `close()`.
@@ -39,10 +54,7 @@ export async function serveExample({ port = DEFAULT_PORT, apiOrigin = () => "" }
     throw new Error(`${DIST} has no build: run \`npm run build\` in clients/ first`);
   }
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    let file = path.normalize(path.join(DIST, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(DIST)) file = DIST;
-    if (!existsSync(file) || statSync(file).isDirectory()) file = path.join(DIST, "index.html");
+    const file = fileFor(request.url);
     response.setHeader("Content-Type", TYPES[path.extname(file)] ?? "application/octet-stream");
     response.setHeader(
       "Content-Security-Policy",
