@@ -87,7 +87,11 @@ impl ChangeCursor {
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let digits = text.strip_prefix(CURSOR_VERSION).ok_or_else(invalid)?;
-        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Only the canonical digits, so a token read back encodes to itself.
+        let canonical = !digits.is_empty()
+            && digits.bytes().all(|byte| byte.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'));
+        if !canonical {
             return Err(invalid());
         }
         let seq: i64 = digits.parse().map_err(|_| invalid())?;
@@ -126,6 +130,7 @@ mod tests {
             encode("v1.-5"),
             encode("v1.+5"),
             encode("v1.12x"),
+            encode("v1.007"),
             encode("v1.99999999999999999999"),
             encode("v2.5"),
             encode("5"),
