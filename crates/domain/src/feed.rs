@@ -18,7 +18,9 @@ pub const DEFAULT_CHANGES_PER_PAGE: i64 = 100;
 pub const MAX_CHANGES_PER_PAGE: i64 = 1000;
 
 /// What the latest write of a profile did, as the feed reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// The profile appeared: first synced, or seen again after it was deleted (restored).
