@@ -171,7 +171,7 @@ async fn the_change_feed_migration_numbers_stored_profiles_oldest_change_first()
         )
         .await
         .expect("profiles stored before the feed");
-    let feed = after.iter().next().expect("the feed migration");
+    let feed = after.as_slice().first().expect("the feed migration");
     assert!(feed.ends_with(FEED_MIGRATION));
     let up = std::fs::read_to_string(feed.join("up.sql")).expect("up.sql");
     connection
