@@ -395,3 +395,47 @@ async fn without_the_workspace_lock_the_same_interleaving_makes_a_reader_skip_a_
     let (everything, _) = changes_after(&store, &ada, reader).await;
     assert_eq!(everything.len(), 2, "a reader from before sees both");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runs_end_and_a_reconnect_of_one_workspace_wait_for_each_other_instead_of_deadlocking() {
+    // The end of a complete listing locks the unseen profiles, then the job and the connection;
+    // a reconnect to another account locks the connection, then the profiles. Each takes the
+    // workspace lock first, so they queue on it instead of holding what the other waits for.
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let ada = user("ada");
+    let accounts = ["first", "second"];
+    store
+        .save_connection(&connection_to(&ada, accounts[0]), now())
+        .await
+        .expect("connected");
+    for round in 0..12_usize {
+        let unseen: Vec<_> = (0..20)
+            .map(|n| draft(&format!("people/{round}-old-{n}"), "e1", "Old Person"))
+            .collect();
+        seed_profiles(&store, &ada, &unseen).await;
+        let lease = claimed(&store, &ada).await;
+        let listed: Vec<_> = (0..20)
+            .map(|n| draft(&format!("people/{round}-new-{n}"), "e1", "New Person"))
+            .collect();
+        let counts = store
+            .apply_page(&lease, page(&listed, &[]))
+            .await
+            .expect("the page is written");
+        let grant = crate::support::grant(&store, &ada).await;
+        let reconnect = connection_to(&ada, accounts[(round + 1) % 2]);
+        let (ended, reconnected) = tokio::join!(
+            store.end_run(&lease, completed(counts, true, Some("token"), grant)),
+            store.save_connection(&reconnect, now()),
+        );
+        ended.expect("the run's end commits");
+        reconnected.expect("the reconnect commits");
+    }
+    let (everything, _) = changes_after(&store, &ada, ChangeCursor::START).await;
+    assert!(
+        everything
+            .iter()
+            .all(|item| item.change == ChangeKind::Deleted),
+        "every profile went with its account or its listing"
+    );
+}
