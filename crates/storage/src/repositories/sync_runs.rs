@@ -23,10 +23,10 @@ use crate::schema::{
 use crate::store::PgStore;
 
 /// Profiles of the user that the complete listing of this attempt did not see, marked deleted,
-/// each with the next change number. The first statement of the run's end: the workspace's
-/// profile lock comes before every row lock of the transaction (no row is written but through
-/// the join with it) and before any number, and is held to the commit (see `lock_job` in
-/// page_write.rs).
+/// each with the next change number. It takes the workspace's profile lock before any row lock
+/// and any number (no row is written but through the join with it), held to the commit (see
+/// `lock_job` in page_write.rs): the run's end starts with it, or with the last page's
+/// `lock_job`, which takes that lock first too.
 const SWEEP_UNSEEN: &str = "
     UPDATE relationship_profiles p SET deleted_at = $4, updated_at = $4,
         change_seq = nextval('relationship_profile_change_seq'), last_change = 'deleted'
