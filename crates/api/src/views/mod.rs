@@ -7,5 +7,5 @@ mod status;
 
 pub(crate) use config::ConfigView;
 pub(crate) use job::{JobPage, JobView};
-pub(crate) use profile::{ProfilePage, ProfileView};
+pub(crate) use profile::{ProfileChangePage, ProfilePage, ProfileView};
 pub(crate) use status::{AuthorizationUrl, StatusView};

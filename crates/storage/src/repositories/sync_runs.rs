@@ -1,7 +1,7 @@
-//! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the job's final state, the
-//! deletion sweep of a full listing, the sealed sync token or `reauth_required`, and the
-//! schedule), each one transaction fenced on the attempt; the end's connection and schedule
-//! writes are also fenced on the connection's generation.
+//! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the listing's last page, the
+//! job's final state, the deletion sweep of a full listing, the sealed sync token or
+//! `reauth_required`, and the schedule), each one transaction fenced on the attempt; the end's
+//! connection and schedule writes are also fenced on the connection's generation.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -15,18 +15,24 @@ use crate::error::StorageError;
 use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
-use crate::repositories::page_write::apply_page_in;
+use crate::repositories::page_write::{apply_page_in, write_page_in};
 use crate::schema::{
     google_connections as connections, google_contacts_auto_sync_config as configs,
     google_contacts_sync_jobs as jobs,
 };
 use crate::store::PgStore;
 
-/// Profiles of the user that the complete listing of this attempt did not see.
+/// Profiles of the user that the complete listing of this attempt did not see, marked deleted,
+/// each with the next change number. It takes the workspace's profile lock before any row lock
+/// and any number (no row is written but through the join with it), held to the commit (see
+/// `lock_job` in page_write.rs): the run's end starts with it, or with the last page's
+/// `lock_job`, which takes that lock first too.
 const SWEEP_UNSEEN: &str = "
-    UPDATE relationship_profiles SET deleted_at = $4, updated_at = $4
-    WHERE user_id = $1 AND source = 'google' AND deleted_at IS NULL
-      AND (last_seen_job_id IS DISTINCT FROM $2 OR last_seen_attempt IS DISTINCT FROM $3)";
+    UPDATE relationship_profiles p SET deleted_at = $4, updated_at = $4,
+        change_seq = nextval('relationship_profile_change_seq'), last_change = 'deleted'
+    FROM (SELECT pulse_lock_profiles_of($1) AS locked) AS workspace
+    WHERE workspace.locked AND p.user_id = $1 AND p.source = 'google' AND p.deleted_at IS NULL
+      AND (p.last_seen_job_id IS DISTINCT FROM $2 OR p.last_seen_attempt IS DISTINCT FROM $3)";
 
 /// The user's configuration, locked, while the connection still holds the run's grant (`$2`;
 /// NULL when the run found no connection).
@@ -51,9 +57,18 @@ impl PgStore {
         Ok(counts)
     }
 
-    async fn end_run_rows(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StorageError> {
+    async fn end_run_rows(
+        &self,
+        lease: &JobLease,
+        last_page: Option<PageWrite<'_>>,
+        mut end: RunEnd,
+    ) -> Result<JobCounts, StorageError> {
         let keys = self.keys().clone();
         let mut transaction = self.transaction().await?;
+        if let Some(page) = last_page {
+            let page_counts = write_page_in(&mut transaction, lease, page).await?;
+            end.counts.add(&page_counts);
+        }
         let counts = end_in(&mut transaction, &keys, lease, &end).await?;
         transaction.commit().await?;
         Ok(counts)
@@ -219,6 +234,15 @@ impl SyncRunStore for PgStore {
     }
 
     async fn end_run(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StoreError> {
-        Ok(self.end_run_rows(lease, end).await?)
+        Ok(self.end_run_rows(lease, None, end).await?)
+    }
+
+    async fn end_run_after_page(
+        &self,
+        lease: &JobLease,
+        page: PageWrite<'_>,
+        end: RunEnd,
+    ) -> Result<JobCounts, StoreError> {
+        Ok(self.end_run_rows(lease, Some(page), end).await?)
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_keys;
+mod change_feed;
 mod configs;
 mod connections;
 mod errors;
@@ -12,6 +13,7 @@ mod jobs;
 mod oauth_states;
 mod profiles;
 mod run_end;
+mod run_end_with_page;
 mod settings;
 mod support;
 mod sync_runs;
