@@ -4,7 +4,15 @@ import createClient, { type Client } from "openapi-fetch";
 import { PulseApiError, PulseNetworkError, isAbortError } from "./errors.js";
 import { isFinished } from "./format.js";
 import type { paths } from "./schema.js";
-import type { AutoSyncConfig, AutoSyncConfigChange, Job, JobPage, Profile, ProfilePage } from "./types.js";
+import type {
+  AutoSyncConfig,
+  AutoSyncConfigChange,
+  Job,
+  JobPage,
+  Profile,
+  ProfileChangePage,
+  ProfilePage,
+} from "./types.js";
 
 /** How to reach pulse-sync. */
 export interface PulseClientOptions {
@@ -62,6 +70,18 @@ export interface ProfileListOptions extends CallOptions {
   includeDeleted?: boolean;
 }
 
+/** Options of `changes`. */
+export interface ChangeFeedOptions extends CallOptions {
+  /** The `next_cursor` stored from an earlier page; without it the feed starts from the beginning. */
+  after?: string;
+  /** Changes per page (default 100, at most 1000). */
+  limit?: number;
+  /** Keep polling for new changes once caught up, until the signal aborts (default false: end). */
+  follow?: boolean;
+  /** Milliseconds between polls once caught up, with `follow` (default 5,000). */
+  pollIntervalMs?: number;
+}
+
 /** Options of `connectGoogle`. */
 export interface ConnectOptions extends CallOptions {
   /** Where Google's consent returns the browser (this server's origin or a `PULSE_CORS_ORIGINS` one). */
@@ -98,6 +118,7 @@ export class PulseClient {
         params: { query: { workspace_id: workspaceId } },
         signal: options.signal,
       }),
+      options.signal,
     );
   }
 
@@ -112,6 +133,7 @@ export class PulseClient {
         body: { workspace_id: workspaceId, ...change },
         signal: options.signal,
       }),
+      options.signal,
     );
   }
 
@@ -123,6 +145,7 @@ export class PulseClient {
           body: { workspace_id: workspaceId },
           signal: options.signal,
         }),
+        options.signal,
       );
       return { job, alreadyRunning: false };
     } catch (error) {
@@ -140,6 +163,7 @@ export class PulseClient {
         params: { path: { id: jobId } },
         signal: options.signal,
       }),
+      options.signal,
     );
   }
 
@@ -150,6 +174,7 @@ export class PulseClient {
         params: { query: { workspace_id: workspaceId, limit: options.limit, cursor: options.cursor } },
         signal: options.signal,
       }),
+      options.signal,
     );
   }
 
@@ -197,6 +222,7 @@ export class PulseClient {
         },
         signal: options.signal,
       }),
+      options.signal,
     );
   }
 
@@ -217,6 +243,33 @@ export class PulseClient {
   }
 
   /**
+   * The workspace's change feed, page by page from `after` (the start of the feed without it):
+   * `for await (const page of pulse.changes("user-42", { after: saved })) { apply(page.items); save(page.next_cursor); }`.
+   * Applying the items in order mirrors the live profiles. Without `follow` it ends once caught up;
+   * with it, it polls every `pollIntervalMs` for new changes until the signal aborts.
+   */
+  async *changes(workspaceId: string, options: ChangeFeedOptions = {}): AsyncGenerator<ProfileChangePage> {
+    const { follow = false, pollIntervalMs = 5_000, limit, signal } = options;
+    let after = options.after;
+    for (;;) {
+      const page = await answer(
+        this.api.GET(`${API}/google-contacts/profiles/changes`, {
+          params: { query: { workspace_id: workspaceId, after, limit } },
+          signal,
+        }),
+        signal,
+      );
+      after = page.next_cursor;
+      if (page.items.length > 0) {
+        yield page;
+        continue;
+      }
+      if (!follow) return;
+      await sleep(pollIntervalMs, signal);
+    }
+  }
+
+  /**
    * Starts connecting (or reconnecting) the workspace's Google account and answers Google's
    * consent URL for the browser to open (`window.location.assign(url)`).
    */
@@ -234,6 +287,7 @@ export class PulseClient {
         // The binding cookie is kept only from a request sent with credentials.
         credentials: bindBrowser ? "include" : "same-origin",
       }),
+      options.signal,
     );
     return answered.authorization_url;
   }
@@ -245,6 +299,7 @@ export class PulseClient {
         params: { query: { workspace_id: workspaceId } },
         signal: options.signal,
       }),
+      options.signal,
     );
     if (!result.response.ok) throw PulseApiError.fromResponse(result.response, result.error);
   }
@@ -255,11 +310,15 @@ export function createPulseClient(options: PulseClientOptions): PulseClient {
   return new PulseClient(options);
 }
 
-/** The request's result; a failure to reach the server becomes a `PulseNetworkError`. */
-async function call<T>(request: Promise<Result<T>>): Promise<Result<T>> {
+/**
+ * The request's result; a failure to reach the server becomes a `PulseNetworkError`, and an
+ * aborted `signal` rejects with its reason.
+ */
+async function call<T>(request: Promise<Result<T>>, signal?: AbortSignal): Promise<Result<T>> {
   try {
     return await request;
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     if (isAbortError(error)) throw error;
     if (error instanceof SyntaxError) {
       throw new PulseNetworkError("The pulse-sync server sent an answer that is not JSON.", { cause: error });
@@ -269,8 +328,8 @@ async function call<T>(request: Promise<Result<T>>): Promise<Result<T>> {
 }
 
 /** The answer's data, or the typed error of its error body. */
-async function answer<T>(request: Promise<Result<T>>): Promise<T> {
-  const result = await call(request);
+async function answer<T>(request: Promise<Result<T>>, signal?: AbortSignal): Promise<T> {
+  const result = await call(request, signal);
   if (!result.response.ok || result.data === undefined) {
     throw PulseApiError.fromResponse(result.response, result.error);
   }

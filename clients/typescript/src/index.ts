@@ -5,6 +5,7 @@
 export { PulseClient, createPulseClient } from "./client.js";
 export type {
   CallOptions,
+  ChangeFeedOptions,
   ConnectOptions,
   JobListOptions,
   ProfileListOptions,

@@ -39,6 +39,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/logos-vision/google-contacts/profiles/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's profiles changed after the cursor, in the order of their changes, each in its
+         *     latest state. A client that applies the items in order and polls again from `next_cursor`
+         *     mirrors the live profiles exactly and never misses a change.
+         */
+        get: operations["list_profile_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/logos-vision/google-contacts/sync": {
         parameters: {
             query?: never;
@@ -511,6 +532,28 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description One change of the feed: what happened and the profile as it is now. */
+        ProfileChange: {
+            /** @description What the profile's latest write did. */
+            change: components["schemas"]["ProfileChangeKind"];
+            /** @description The profile in its latest state. */
+            profile: components["schemas"]["Profile"];
+        };
+        /**
+         * @description What the latest write of a profile did.
+         * @enum {string}
+         */
+        ProfileChangeKind: "created" | "updated" | "deleted";
+        /** @description A page of the change feed, in the order of the writes. */
+        ProfileChangePage: {
+            /** @description The changes after the cursor, oldest first. */
+            items: components["schemas"]["ProfileChange"][];
+            /**
+             * @description Store it and send it as `after` on the next poll (always present; the cursor sent, or the
+             *     start, when there was no change).
+             */
+            next_cursor: string;
+        };
         /** @description A page of profiles, by display name. */
         ProfilePage: {
             /** @description The profiles of this page. */
@@ -755,6 +798,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfilePage"];
+                };
+            };
+            /** @description Invalid request (the code and field say what) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key may not access that workspace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (no details are shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_profile_changes: {
+        parameters: {
+            query: {
+                /**
+                 * @description The workspace (CRM user id).
+                 * @example demo
+                 */
+                workspace_id: string;
+                /** @description The `next_cursor` of the previous poll; absent (or empty) reads the feed from its start. */
+                after?: string;
+                /**
+                 * @description Changes per poll: default 100, values above 1000 are cut to 1000.
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes after the cursor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileChangePage"];
                 };
             };
             /** @description Invalid request (the code and field say what) */

@@ -19,6 +19,12 @@ export type JobPage = Schemas["JobPage"];
 export type Profile = Schemas["Profile"];
 /** A page of profiles, by display name. */
 export type ProfilePage = Schemas["ProfilePage"];
+/** A page of the change feed: the changes after the cursor, oldest first, and the cursor to store. */
+export type ProfileChangePage = Schemas["ProfileChangePage"];
+/** One change of the feed: what the profile's latest write did, and the profile as it is now. */
+export type ProfileChange = Schemas["ProfileChange"];
+/** What a change did: `created`, `updated` or `deleted`. */
+export type ProfileChangeKind = Schemas["ProfileChangeKind"];
 /** The state of the workspace's Google grant. */
 export type ConnectionState = Schemas["Connection"];
 /** Why auto-sync paused itself although it is on. */
