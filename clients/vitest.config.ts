@@ -1,4 +1,4 @@
-// Every test of the clients: the TypeScript client's helpers and the React card (each test file
+// Every test of the clients: the TypeScript client's methods and the React card (each test file
 // against its own real `pulse-sync demo` on loopback), and the example page in headless Chromium.
 import { defineConfig } from "vitest/config";
 

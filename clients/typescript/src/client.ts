@@ -1,4 +1,4 @@
-/** `PulseClient`: the typed transport (openapi-fetch over the generated paths) and the helpers a CRM needs. */
+/** `PulseClient`: the typed transport (openapi-fetch over the generated paths) and the calls a CRM needs. */
 import createClient, { type Client } from "openapi-fetch";
 
 import { PulseApiError, PulseNetworkError, isAbortError } from "./errors.js";
@@ -99,7 +99,7 @@ type Result<T> = { data?: T; error?: unknown; response: Response };
 
 /** The pulse-sync API, typed from its OpenAPI document. */
 export class PulseClient {
-  /** The raw openapi-fetch client over every path of the document, for what the helpers do not cover. */
+  /** The raw openapi-fetch client over every path of the document, for what its methods do not cover. */
   readonly api: Client<paths>;
 
   constructor(options: PulseClientOptions) {

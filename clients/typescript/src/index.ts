@@ -1,6 +1,6 @@
 /**
  * `@pulse-sync/client`: the pulse-sync HTTP API for TypeScript. The types are generated from the
- * server's OpenAPI document (`schema.d.ts`); the helpers cover what a CRM frontend needs.
+ * server's OpenAPI document (`schema.d.ts`); its methods cover what a CRM frontend needs.
  */
 export { PulseClient, createPulseClient } from "./client.js";
 export type {

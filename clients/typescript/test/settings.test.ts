@@ -1,4 +1,4 @@
-// The settings helpers and the typed errors against a real `pulse-sync demo` on loopback.
+// The settings methods and the typed errors against a real `pulse-sync demo` on loopback.
 import { createServer } from "node:net";
 
 import { describe, expect, test } from "vitest";
