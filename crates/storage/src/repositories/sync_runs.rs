@@ -1,13 +1,15 @@
 //! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the job's final state, the
 //! deletion sweep of a full listing, the sealed sync token or `reauth_required`, and the
 //! schedule), each one transaction fenced on the attempt; the end's connection and schedule
-//! writes are also fenced on the connection's generation.
+//! writes are also fenced on the connection's generation. The end also writes the webhook
+//! events it reports into the outbox, in the same transaction, when an endpoint wants them.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{PageWrite, RunEnd, RunEnding, StoreError, SyncRunStore};
+use pulse_domain::webhook::{EndFacts, events_for_end};
 use pulse_domain::{ConnectionStatus, JobCounts, JobLease};
 
 use crate::crypto::KeyRing;
@@ -16,6 +18,7 @@ use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
 use crate::repositories::page_write::apply_page_in;
+use crate::repositories::webhooks::write_events_in;
 use crate::schema::{
     google_connections as connections, google_contacts_auto_sync_config as configs,
     google_contacts_sync_jobs as jobs,
@@ -29,10 +32,13 @@ const SWEEP_UNSEEN: &str = "
       AND (last_seen_job_id IS DISTINCT FROM $2 OR last_seen_attempt IS DISTINCT FROM $3)";
 
 /// The user's configuration, locked, while the connection still holds the run's grant (`$2`;
-/// NULL when the run found no connection).
+/// NULL when the run found no connection); with whether a webhook endpoint of the workspace or
+/// of every workspace exists, so an end without one makes no outbox statement.
 const LOCK_CONFIG_OF_GRANT: &str = "
     SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at, c.grid_slot_at,
-           c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at
+           c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at,
+           EXISTS (SELECT 1 FROM webhook_endpoints w WHERE coalesce(w.user_id, '') IN ($1, ''))
+               AS has_webhook_endpoint
     FROM google_contacts_auto_sync_config c
     WHERE c.user_id = $1
       AND ($2::bigint IS NULL OR EXISTS (
@@ -85,13 +91,41 @@ async fn end_in(
     if end_job(connection, lease, end, &counts).await? != 1 {
         return Err(StorageError::LeaseLost);
     }
+    let mut facts = EndFacts::default();
     if let Some(grant) = end.grant {
-        write_connection(connection, keys, lease, end, grant).await?;
+        facts.marked_reauth_required =
+            write_connection(connection, keys, lease, end, grant).await?;
     }
+    // Whether an endpoint may want the events: unknown (`None`) when no schedule was read.
+    let mut has_endpoint = None;
     if end.changes_schedule() {
-        write_schedule(connection, lease, end).await?;
+        let written = write_schedule(connection, lease, end).await?;
+        has_endpoint = written.map(|written| written.has_webhook_endpoint);
+        facts.paused = written.and_then(|written| written.paused);
+    }
+    let events = events_for_end(lease, end, &counts, facts);
+    if !events.is_empty() && has_endpoint != Some(false) {
+        write_events_in(connection, &lease.user_id, &events, end.finished_at).await?;
     }
     Ok(counts)
+}
+
+/// What `write_schedule` found and did, for the end's events.
+#[derive(Debug, Clone, Copy)]
+struct ScheduleWritten {
+    /// A webhook endpoint of the workspace or of every workspace exists.
+    has_webhook_endpoint: bool,
+    /// The schedule it wrote paused auto-sync, why, and the failure count it left.
+    paused: Option<(pulse_domain::PausedReason, u32)>,
+}
+
+/// The locked configuration row, and whether a webhook endpoint exists.
+#[derive(QueryableByName)]
+struct LockedConfig {
+    #[diesel(embed)]
+    config: ConfigRow,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_webhook_endpoint: bool,
 }
 
 /// The fenced update of the job row to its final state; the number of rows it changed.
@@ -136,14 +170,15 @@ async fn end_job(
 }
 
 /// The sync token of a completed run, or `reauth_required` after Google refused the grant;
-/// written only while the connection still holds generation `grant`.
+/// written only while the connection still holds generation `grant`. Returns whether it marked
+/// the connection `reauth_required`.
 async fn write_connection(
     connection: &mut AsyncPgConnection,
     keys: &KeyRing,
     lease: &JobLease,
     end: &RunEnd,
     grant: i64,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     let of_grant = connections::table
         .filter(connections::user_id.eq(lease.user_id.as_str()))
         .filter(connections::generation.eq(grant));
@@ -164,7 +199,7 @@ async fn write_connection(
             .execute(connection)
             .await?;
     } else if end.marks_reauth_required() {
-        diesel::update(
+        let marked = diesel::update(
             of_grant.filter(connections::status.eq(ConnectionStatus::Connected.as_str())),
         )
         .set((
@@ -173,32 +208,43 @@ async fn write_connection(
         ))
         .execute(connection)
         .await?;
+        return Ok(marked > 0);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Applies the domain's schedule rule for this end to the locked configuration, while the
-/// connection still holds the run's grant; a user without a configuration has none written.
+/// connection still holds the run's grant; a user without a configuration has none written
+/// (`None`: no configuration of the grant was read).
 async fn write_schedule(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     end: &RunEnd,
-) -> Result<(), StorageError> {
+) -> Result<Option<ScheduleWritten>, StorageError> {
     let Some(row) = diesel::sql_query(LOCK_CONFIG_OF_GRANT)
         .bind::<Text, _>(lease.user_id.as_str())
         .bind::<Nullable<BigInt>, _>(end.grant)
-        .get_result::<ConfigRow>(&mut *connection)
+        .get_result::<LockedConfig>(&mut *connection)
         .await
         .optional()?
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let current = row.into_domain()?;
+    let mut written = ScheduleWritten {
+        has_webhook_endpoint: row.has_webhook_endpoint,
+        paused: None,
+    };
+    let current = row.config.into_domain()?;
     let Some(mut next) = end.schedule(&current, lease) else {
-        return Ok(());
+        return Ok(Some(written));
     };
     if next == current {
-        return Ok(());
+        return Ok(Some(written));
+    }
+    if current.paused_reason.is_none()
+        && let Some(reason) = next.paused_reason
+    {
+        written.paused = Some((reason, next.consecutive_failures));
     }
     next.updated_at = Some(end.finished_at);
     let write = ConfigWrite::new(&lease.user_id, &next, end.finished_at);
@@ -206,7 +252,7 @@ async fn write_schedule(
         .set(&write)
         .execute(connection)
         .await?;
-    Ok(())
+    Ok(Some(written))
 }
 
 impl SyncRunStore for PgStore {
