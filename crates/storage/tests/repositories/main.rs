@@ -15,3 +15,4 @@ mod run_end;
 mod settings;
 mod support;
 mod sync_runs;
+mod webhooks;
