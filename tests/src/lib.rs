@@ -22,6 +22,7 @@ pub mod sync_harness;
 pub mod tenants;
 pub mod tls_server;
 pub mod wait;
+pub mod webhook_receiver;
 
 pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
 pub use deployment::{Deployment, JobRow};
