@@ -92,6 +92,8 @@ impl HttpSender {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .redirect(Policy::none())
+            // A proxy would resolve the host itself, past the resolver's check.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: settings.allow_private,
             }))
