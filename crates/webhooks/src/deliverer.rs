@@ -20,6 +20,9 @@ use crate::body::delivery_body;
 use crate::sender::{HttpSender, SendOutcome};
 use crate::signature::{EVENT_ID_HEADER, SIGNATURE_HEADER, sign};
 
+/// Events removed per pruning statement.
+const PRUNE_BATCH: i64 = 1000;
+
 /// The loop's settings.
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryConfig {
@@ -31,17 +34,23 @@ pub struct DeliveryConfig {
     pub lease: TimeDelta,
     /// The retry schedule.
     pub policy: DeliveryPolicy,
+    /// How long events whose deliveries are done are kept (with their attempts).
+    pub retention: TimeDelta,
+    /// How often old events are pruned.
+    pub prune_interval: Duration,
 }
 
 impl Default for DeliveryConfig {
     /// Every second, 16 at a time, 60-second claims (the sender's timeout is 10 s), the default
-    /// retry schedule.
+    /// retry schedule; done events are kept 7 days, pruned hourly.
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_secs(1),
             batch: 16,
             lease: TimeDelta::seconds(60),
             policy: DeliveryPolicy::default(),
+            retention: TimeDelta::days(7),
+            prune_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -77,7 +86,12 @@ impl<O: WebhookOutbox> Deliverer<O> {
             batch = self.config.batch,
             "[webhooks] delivery started"
         );
+        let mut pruned_at: Option<Instant> = None;
         while !shutdown.is_cancelled() {
+            if pruned_at.is_none_or(|at| at.elapsed() >= self.config.prune_interval) {
+                pruned_at = Some(Instant::now());
+                self.prune().await;
+            }
             let claimed = match self.deliver_due().await {
                 Ok(claimed) => claimed,
                 Err(error) => {
@@ -94,6 +108,25 @@ impl<O: WebhookOutbox> Deliverer<O> {
             }
         }
         tracing::info!("[webhooks] delivery stopped");
+    }
+
+    /// Removes events older than the retention whose deliveries are done, a batch at a time.
+    pub async fn prune(&self) {
+        let before = self.clock.now() - self.config.retention;
+        loop {
+            match self.outbox.prune_events(before, PRUNE_BATCH).await {
+                Ok(pruned) if pruned >= PRUNE_BATCH.unsigned_abs() => continue,
+                Ok(0) => break,
+                Ok(pruned) => {
+                    tracing::info!(pruned, "[webhooks] old delivered events pruned");
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "[webhooks] pruning old events failed; next time");
+                    break;
+                }
+            }
+        }
     }
 
     /// One round: claims the due deliveries, sends them at once, and records each attempt;

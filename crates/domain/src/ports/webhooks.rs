@@ -179,7 +179,15 @@ pub trait WebhookOutbox: Send + Sync {
         record: &AttemptRecord,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// The earliest time a delivery is due, if any (the loop sleeps until then).
+    /// Removes up to `limit` events written before `before` whose deliveries are all done
+    /// (delivered or given up), with their deliveries and attempts; how many it removed.
+    fn prune_events(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The earliest time a delivery is due, if any.
     fn earliest_delivery_at(
         &self,
     ) -> impl Future<Output = Result<Option<DateTime<Utc>>, StoreError>> + Send;

@@ -6,7 +6,7 @@
 //! A claim moves a delivery's `next_attempt_at` to the end of its lease and counts the attempt
 //! (`FOR UPDATE SKIP LOCKED`, so replicas share the work); the attempt's record is fenced on that
 //! count, so a late worker whose lease ran out writes nothing. Each endpoint keeps its latest
-//! [`KEPT_ATTEMPTS`] attempts.
+//! [`KEPT_ATTEMPTS`] attempts; events whose deliveries are done are pruned by age.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::QueryableByName;
@@ -174,6 +174,18 @@ const RECORD_ATTEMPT: &str = "
         RETURNING 1
     )
     SELECT count(*) AS recorded FROM updated";
+
+/// Old events none of whose deliveries is still due (`next_attempt_at` is NULL once delivered or
+/// given up), oldest first.
+const PRUNE_EVENTS: &str = "
+    DELETE FROM webhook_events WHERE id IN (
+        SELECT e.id FROM webhook_events e
+        WHERE e.created_at < $1
+          AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries d
+              WHERE d.event_id = e.id AND d.next_attempt_at IS NOT NULL)
+        ORDER BY e.created_at
+        LIMIT $2)";
 
 const EARLIEST_DELIVERY: &str = "
     SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL";
@@ -425,6 +437,21 @@ impl PgStore {
         Ok(recorded.recorded > 0)
     }
 
+    async fn prune_event_rows(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<u64, StorageError> {
+        let mut connection = self.unit().await?;
+        let pruned = diesel::sql_query(PRUNE_EVENTS)
+            .bind::<Timestamptz, _>(before)
+            .bind::<BigInt, _>(limit)
+            .execute(&mut *connection)
+            .await?;
+        connection.commit().await?;
+        Ok(pruned as u64)
+    }
+
     async fn earliest_delivery_row(&self) -> Result<Option<DateTime<Utc>>, StorageError> {
         let mut connection = self.unit().await?;
         let earliest: Earliest = diesel::sql_query(EARLIEST_DELIVERY)
@@ -487,6 +514,10 @@ impl WebhookOutbox for PgStore {
         record: &AttemptRecord,
     ) -> Result<bool, StoreError> {
         Ok(self.record_attempt_row(delivery, record).await?)
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>, limit: i64) -> Result<u64, StoreError> {
+        Ok(self.prune_event_rows(before, limit).await?)
     }
 
     async fn earliest_delivery_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -468,6 +468,39 @@ async fn claims_are_leased_and_fenced_and_the_log_shows_each_attempt() {
         store.recent_attempts(None, 10).await.unwrap().is_empty(),
         "the admin scope has its own log"
     );
+
+    // Events whose deliveries are done are pruned by age, their log with them; one still due
+    // stays, however old.
+    let pending = claimed(&store, &u).await;
+    store
+        .end_run(
+            &pending,
+            completed(counts(), false, None, grant(&store, &u).await),
+        )
+        .await
+        .unwrap();
+    let long_after = retry_at + TimeDelta::days(8);
+    assert_eq!(
+        store
+            .prune_events(now() - TimeDelta::days(1), 100)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.prune_events(long_after, 100).await.unwrap(), 1);
+    assert!(
+        store
+            .recent_attempts(Some(&u), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.prune_events(long_after, 100).await.unwrap(),
+        0,
+        "the pending event stays"
+    );
+    assert_eq!(events_of(&database, "claims").await.len(), 1);
 }
 
 #[tokio::test]
