@@ -291,41 +291,9 @@ async fn a_run_end_cut_off_at_its_outbox_write_leaves_no_event_and_no_job_change
     let lease = claimed(&store, &u).await;
     let job_before = store.find_job(lease.job_id).await.unwrap();
     let config_before = store.find_config(&u).await.unwrap();
-    let mut holder = database.connect().await;
-    holder
-        .batch_execute("BEGIN; SELECT 1 FROM webhook_sequences WHERE user_id = 'cut' FOR UPDATE")
-        .await
-        .unwrap();
-    let ending = {
-        let store = store.clone();
-        let lease = lease.clone();
-        let end = completed(counts(), false, Some("token-2"), grant(&store, &u).await);
-        tokio::spawn(async move { store.end_run(&lease, end).await })
-    };
-    let mut observer = database.connect().await;
-    let blocked = loop {
-        let waiting: Option<Pid> = diesel::sql_query(
-            "SELECT pid FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()
-               AND wait_event_type = 'Lock' AND query LIKE '%webhook_sequences%'",
-        )
-        .get_result(&mut observer)
-        .await
-        .ok();
-        if let Some(waiting) = waiting {
-            break waiting.pid;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    };
-    observer
-        .batch_execute(&format!("SELECT pg_terminate_backend({blocked})"))
-        .await
-        .unwrap();
-    holder.batch_execute("ROLLBACK").await.unwrap();
-    assert!(
-        ending.await.unwrap().is_err(),
-        "the cut-off end reports an error"
-    );
+    let end = completed(counts(), false, Some("token-2"), grant(&store, &u).await);
+    let result = cut_off_at_the_outbox(&database, &store, &lease, end).await;
+    assert!(result.is_err(), "the cut-off end reports an error");
     assert_eq!(store.find_job(lease.job_id).await.unwrap(), job_before);
     assert_eq!(store.find_config(&u).await.unwrap(), config_before);
     assert_eq!(
@@ -356,6 +324,116 @@ async fn a_run_end_cut_off_at_its_outbox_write_leaves_no_event_and_no_job_change
     );
     let data: serde_json::Value = serde_json::from_str(&events[1].data).unwrap();
     assert_eq!(data["job_id"], lease.job_id.to_string());
+}
+
+/// Runs `end` while another session holds the workspace's event counter, so it waits in its
+/// outbox statement after its other writes, and terminates its connection there.
+async fn cut_off_at_the_outbox(
+    database: &TestDatabase,
+    store: &PgStore,
+    lease: &pulse_domain::JobLease,
+    end: RunEnd,
+) -> Result<JobCounts, pulse_domain::ports::StoreError> {
+    let mut holder = database.connect().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM webhook_sequences WHERE user_id = '{}' FOR UPDATE",
+            lease.user_id
+        ))
+        .await
+        .unwrap();
+    let ending = {
+        let store = store.clone();
+        let lease = lease.clone();
+        tokio::spawn(async move { store.end_run(&lease, end).await })
+    };
+    let mut observer = database.connect().await;
+    let blocked = loop {
+        let waiting: Option<Pid> = diesel::sql_query(
+            "SELECT pid FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND wait_event_type = 'Lock' AND query LIKE '%webhook_sequences%'",
+        )
+        .get_result(&mut observer)
+        .await
+        .ok();
+        if let Some(waiting) = waiting {
+            break waiting.pid;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    observer
+        .batch_execute(&format!("SELECT pg_terminate_backend({blocked})"))
+        .await
+        .unwrap();
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    ending.await.unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_grant_cut_off_at_its_outbox_write_marks_pauses_and_reports_nothing() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = connected(&store, "cut-refused").await;
+    subscribe(&store, Some(&u), &EventKind::ALL).await;
+    let first = claimed(&store, &u).await;
+    store
+        .end_run(
+            &first,
+            completed(counts(), false, None, grant(&store, &u).await),
+        )
+        .await
+        .unwrap();
+
+    let lease = claimed(&store, &u).await;
+    let job_before = store.find_job(lease.job_id).await.unwrap();
+    let connection_before = store.find_connection(&u).await.unwrap();
+    let config_before = store.find_config(&u).await.unwrap();
+    let end = refused(grant(&store, &u).await);
+    let result = cut_off_at_the_outbox(&database, &store, &lease, end).await;
+    assert!(result.is_err(), "the cut-off end reports an error");
+    assert_eq!(store.find_job(lease.job_id).await.unwrap(), job_before);
+    assert_eq!(
+        store.find_connection(&u).await.unwrap(),
+        connection_before,
+        "not marked"
+    );
+    assert_eq!(
+        store.find_config(&u).await.unwrap(),
+        config_before,
+        "not paused"
+    );
+    assert_eq!(
+        events_of(&database, "cut-refused").await.len(),
+        1,
+        "only the first run's"
+    );
+
+    // The rescued attempt is refused again and reports all three, after the first run's event.
+    let later = now() + TimeDelta::minutes(10);
+    store.rescue_expired(later, 3).await.unwrap();
+    let retry = store
+        .claim_job(lease.job_id, "rescuer", TimeDelta::minutes(2), later)
+        .await
+        .unwrap()
+        .expect("claimable again");
+    store
+        .end_run(&retry, refused(grant(&store, &u).await))
+        .await
+        .unwrap();
+    let events = events_of(&database, "cut-refused").await;
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.sequence, e.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (1, "sync.completed"),
+            (2, "sync.failed"),
+            (3, "google.reauth_required"),
+            (4, "auto_sync.paused")
+        ]
+    );
 }
 
 fn delivered_at(attempted_at: chrono::DateTime<chrono::Utc>) -> AttemptRecord {
