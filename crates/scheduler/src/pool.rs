@@ -58,6 +58,11 @@ where
             let notified = self.wakeup.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            // Every task that ended while the last claim was in flight frees its slot now, so
+            // one claim fills them all instead of one claim per ended task.
+            while let Some(joined) = tasks.try_join_next() {
+                log_joined(joined);
+            }
             let free = self.config.workers.saturating_sub(tasks.len());
             let mut wait = self.config.poll_interval;
             if free > 0 {

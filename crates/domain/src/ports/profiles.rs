@@ -49,6 +49,17 @@ pub trait SyncRunStore: Send + Sync {
         lease: &JobLease,
         end: RunEnd,
     ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
+
+    /// Applies the listing's last page and records the run's end in one transaction: what
+    /// [`apply_page`](Self::apply_page) and then [`end_run`](Self::end_run) write, fenced the
+    /// same way, with one commit and no progress write of the page's own. `end.counts` are the
+    /// counts of the pages before this one; the page's are added. Returns the job's final counts.
+    fn end_run_after_page(
+        &self,
+        lease: &JobLease,
+        page: PageWrite<'_>,
+        end: RunEnd,
+    ) -> impl Future<Output = Result<JobCounts, StoreError>> + Send;
 }
 
 /// A synced profile as the API shows it.

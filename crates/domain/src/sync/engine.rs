@@ -1,5 +1,6 @@
 //! `SyncEngine::run`: lists a user's contacts page by page and applies each page in its own
-//! transaction, then records the run's end (job, sync token, connection state, schedule) in one.
+//! transaction but the last, which is written with the run's end (job, sync token, connection
+//! state, schedule) in one transaction.
 
 use std::time::Instant;
 
@@ -9,13 +10,13 @@ use futures_util::future::join;
 use crate::connection::ConnectionStatus;
 use crate::job::{JobCounts, JobLease};
 use crate::ports::{
-    Clock, ConnectionRepository, ContactListing, ContactPage, ContactsSource, ListingMode,
-    PageWrite, RunEnd, RunEnding, SourceError, StoreError, SyncRunStore,
+    Clock, ConnectionRepository, ContactListing, ContactPage, ContactsSource, ListingMode, RunEnd,
+    RunEnding, SourceError, StoreError, SyncRunStore,
 };
 use crate::schedule::SyncFailure;
 use crate::secret::Secret;
 use crate::sync::messages::{RunError, failure_for};
-use crate::sync::page::map_page;
+use crate::sync::page::{MappedPage, map_page};
 use crate::sync::retry::job_retry_delay;
 
 /// How the engine retries a job.
@@ -74,10 +75,19 @@ pub struct SyncEngine<St, Src, Clk> {
     settings: SyncSettings,
 }
 
+/// What a listing leaves for the run's end: the counts of the pages applied so far, the sync
+/// token, and the last page, which the end applies in its own transaction.
 struct Listed {
     counts: JobCounts,
     sync_token: Option<Secret>,
     full_listing: bool,
+    last_page: Option<HeldPage>,
+}
+
+/// A listed page kept back for the transaction of the run's end.
+struct HeldPage {
+    page: MappedPage,
+    total_items: Option<i64>,
 }
 
 impl<St, Src, Clk> SyncEngine<St, Src, Clk>
@@ -115,7 +125,10 @@ where
             .list_and_apply(lease, &mut grant, &mut counts, progress)
             .await
         {
-            Ok(listed) => self.complete(lease, grant, listed, clock_start).await,
+            Ok(listed) => {
+                self.complete(lease, grant, listed, clock_start, progress)
+                    .await
+            }
             Err(RunError::Store(StoreError::LeaseLost)) => {
                 tracing::warn!("sync stopped: lease lost to another attempt");
                 Ok(SyncOutcome::LeaseLost)
@@ -161,6 +174,8 @@ where
             .await
     }
 
+    /// Lists and applies every page but the last, which it returns unapplied with the listing's
+    /// sync token, so the run's end writes it in its own transaction.
     async fn apply_listing(
         &self,
         lease: &JobLease,
@@ -174,9 +189,17 @@ where
             .source
             .open_listing(&lease.user_id, refresh_token, mode);
         let mut next = listing.next_page().await.map_err(RunError::Source)?;
+        let mut held: Option<HeldPage> = None;
         let mut sync_token = None;
         let mut page_number = 0_u32;
         while let Some(page) = next {
+            if let Some(earlier) = held.take() {
+                let applied = self
+                    .store
+                    .apply_page(lease, earlier.page.write(*counts))
+                    .await;
+                note_page(page_number, applied, counts, progress, earlier.total_items)?;
+            }
             page_number += 1;
             let ContactPage {
                 people,
@@ -185,35 +208,18 @@ where
             } = page;
             let mapped = map_page(&people);
             drop(people);
-            let write = PageWrite {
-                profiles: &mapped.profiles,
-                deletions: &mapped.deletions,
-                skipped_no_identifier: mapped.skipped_no_identifier,
-                retired: &mapped.retired,
-                counts_before: *counts,
-            };
-            let is_last = next_sync_token.is_some();
-            let (applied, fetched) = if is_last {
-                (self.store.apply_page(lease, write).await, Ok(None))
-            } else {
-                join(self.store.apply_page(lease, write), listing.next_page()).await
-            };
-            let page_counts = applied.map_err(RunError::Store)?;
-            counts.add(&page_counts);
-            tracing::debug!(
-                page = page_number,
-                people = page_counts.total_contacts,
-                fetched = counts.total_contacts,
-                created = page_counts.created,
-                updated = page_counts.updated,
-                deleted = page_counts.deleted,
-                "sync page applied"
-            );
-            progress.on_page(counts, total_items);
-            if is_last {
+            if next_sync_token.is_some() {
                 sync_token = next_sync_token;
+                held = Some(HeldPage {
+                    page: mapped,
+                    total_items,
+                });
                 next = listing.next_page().await.map_err(RunError::Source)?;
             } else {
+                let write = mapped.write(*counts);
+                let (applied, fetched) =
+                    join(self.store.apply_page(lease, write), listing.next_page()).await;
+                note_page(page_number, applied, counts, progress, total_items)?;
                 next = fetched.map_err(RunError::Source)?;
             }
         }
@@ -221,6 +227,7 @@ where
             counts: *counts,
             sync_token,
             full_listing,
+            last_page: held,
         })
     }
 
@@ -230,6 +237,7 @@ where
         grant: Option<i64>,
         listed: Listed,
         clock_start: Instant,
+        progress: &impl SyncProgress,
     ) -> Result<SyncOutcome, SyncError> {
         let end = RunEnd {
             counts: listed.counts,
@@ -240,7 +248,14 @@ where
                 full_listing: listed.full_listing,
             },
         };
-        let counts = match self.store.end_run(lease, end).await {
+        let ended = match &listed.last_page {
+            Some(last) => {
+                let write = last.page.write(listed.counts);
+                self.store.end_run_after_page(lease, write, end).await
+            }
+            None => self.store.end_run(lease, end).await,
+        };
+        let counts = match ended {
             Ok(counts) => counts,
             Err(StoreError::LeaseLost) => return Ok(SyncOutcome::LeaseLost),
             Err(other) => {
@@ -249,6 +264,9 @@ where
                     .await;
             }
         };
+        if let Some(last) = &listed.last_page {
+            progress.on_page(&counts, last.total_items);
+        }
         tracing::info!(
             total = counts.total_contacts,
             synced = counts.synced,
@@ -301,6 +319,29 @@ where
         log_failure(&outcome);
         Ok(outcome)
     }
+}
+
+/// Adds an applied page's counts to the run's, logs it and tells `progress`.
+fn note_page(
+    page_number: u32,
+    applied: Result<JobCounts, StoreError>,
+    counts: &mut JobCounts,
+    progress: &impl SyncProgress,
+    total_items: Option<i64>,
+) -> Result<(), RunError> {
+    let page_counts = applied.map_err(RunError::Store)?;
+    counts.add(&page_counts);
+    tracing::debug!(
+        page = page_number,
+        people = page_counts.total_contacts,
+        fetched = counts.total_contacts,
+        created = page_counts.created,
+        updated = page_counts.updated,
+        deleted = page_counts.deleted,
+        "sync page applied"
+    );
+    progress.on_page(counts, total_items);
+    Ok(())
 }
 
 fn log_failure(outcome: &SyncOutcome) {

@@ -47,6 +47,19 @@ pub fn map_page(people: &[GooglePerson]) -> MappedPage {
     page
 }
 
+impl MappedPage {
+    /// The page as the store writes it, after a run's counts so far.
+    pub fn write(&self, counts_before: JobCounts) -> PageWrite<'_> {
+        PageWrite {
+            profiles: &self.profiles,
+            deletions: &self.deletions,
+            skipped_no_identifier: self.skipped_no_identifier,
+            retired: &self.retired,
+            counts_before,
+        }
+    }
+}
+
 /// A stored profile under one of the names a page looks up ([`names_to_look_up`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredName {

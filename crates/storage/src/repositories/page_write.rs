@@ -1,7 +1,9 @@
 //! Applying one listed page in one transaction: read the stored rows under the page's names, let
 //! the domain's `plan_page` decide what each profile is and which rows the page retires, then
 //! write the plan (every profile and every retirement in one statement) and the job's progress,
-//! all fenced by the job's lease. Four statements for a page (five when it renames someone).
+//! all fenced by the job's lease. Four statements for a page (five when it renames someone); the
+//! listing's last page is written inside the run's end, without the progress statement, and an
+//! empty one costs only the job's lock there.
 //!
 //! The page's names are looked up one unique-index probe each (`unnest` + `LATERAL`): with
 //! `source_id = ANY(...)` the planner, before statistics show the user as large (a first sync),
@@ -103,8 +105,23 @@ impl From<StoredRow> for StoredName {
     }
 }
 
-/// Applies one page inside the caller's transaction; returns the page's own counts (the plan's).
+/// Applies one page and records the job's progress inside the caller's transaction; returns
+/// the page's own counts (the plan's).
 pub(crate) async fn apply_page_in(
+    connection: &mut AsyncPgConnection,
+    lease: &JobLease,
+    page: PageWrite<'_>,
+) -> Result<JobCounts, StorageError> {
+    let counts = write_page_in(connection, lease, page).await?;
+    let mut progress = page.counts_before;
+    progress.add(&counts);
+    record_progress(connection, lease, &progress).await?;
+    Ok(counts)
+}
+
+/// Applies one page inside the caller's transaction without recording progress (the run's end
+/// writes the job's counts after its last page); returns the page's own counts.
+pub(crate) async fn write_page_in(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     page: PageWrite<'_>,
@@ -114,9 +131,6 @@ pub(crate) async fn apply_page_in(
     let plan = plan_page(&page, stored);
     rename(connection, &plan).await?;
     write_page(connection, lease, &plan).await?;
-    let mut progress = page.counts_before;
-    progress.add(&plan.counts);
-    record_progress(connection, lease, &progress).await?;
     Ok(plan.counts)
 }
 

@@ -1,8 +1,9 @@
-//! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the job's final state, the
-//! deletion sweep of a full listing, the sealed sync token or `reauth_required`, and the
-//! schedule), each one transaction fenced on the attempt; the end's connection and schedule
-//! writes are also fenced on the connection's generation. The end also writes the webhook
-//! events it reports into the outbox, in the same transaction, when an endpoint wants them.
+//! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the listing's last page, the
+//! job's final state, the deletion sweep of a full listing, the sealed sync token or
+//! `reauth_required`, and the schedule), each one transaction fenced on the attempt; the end's
+//! connection and schedule writes are also fenced on the connection's generation. The end also
+//! writes the webhook events it reports into the outbox, in the same transaction, when an
+//! endpoint wants them.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,7 +18,7 @@ use crate::error::StorageError;
 use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
-use crate::repositories::page_write::apply_page_in;
+use crate::repositories::page_write::{apply_page_in, write_page_in};
 use crate::repositories::webhooks::write_events_in;
 use crate::schema::{
     google_connections as connections, google_contacts_auto_sync_config as configs,
@@ -57,9 +58,18 @@ impl PgStore {
         Ok(counts)
     }
 
-    async fn end_run_rows(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StorageError> {
+    async fn end_run_rows(
+        &self,
+        lease: &JobLease,
+        last_page: Option<PageWrite<'_>>,
+        mut end: RunEnd,
+    ) -> Result<JobCounts, StorageError> {
         let keys = self.keys().clone();
         let mut transaction = self.transaction().await?;
+        if let Some(page) = last_page {
+            let page_counts = write_page_in(&mut transaction, lease, page).await?;
+            end.counts.add(&page_counts);
+        }
         let counts = end_in(&mut transaction, &keys, lease, &end).await?;
         transaction.commit().await?;
         Ok(counts)
@@ -265,6 +275,15 @@ impl SyncRunStore for PgStore {
     }
 
     async fn end_run(&self, lease: &JobLease, end: RunEnd) -> Result<JobCounts, StoreError> {
-        Ok(self.end_run_rows(lease, end).await?)
+        Ok(self.end_run_rows(lease, None, end).await?)
+    }
+
+    async fn end_run_after_page(
+        &self,
+        lease: &JobLease,
+        page: PageWrite<'_>,
+        end: RunEnd,
+    ) -> Result<JobCounts, StoreError> {
+        Ok(self.end_run_rows(lease, Some(page), end).await?)
     }
 }

@@ -12,6 +12,7 @@ mod jobs;
 mod oauth_states;
 mod profiles;
 mod run_end;
+mod run_end_with_page;
 mod settings;
 mod support;
 mod sync_runs;

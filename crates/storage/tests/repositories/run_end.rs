@@ -58,7 +58,7 @@ struct Pid {
 }
 
 /// The backend of another session of this database that waits for a lock, once there is one.
-async fn waiting_backend(database: &TestDatabase) -> i32 {
+pub(crate) async fn waiting_backend(database: &TestDatabase) -> i32 {
     let mut observer = database.connect().await;
     loop {
         let waiting: Option<Pid> = diesel::sql_query(
