@@ -193,6 +193,48 @@ async fn exercise_every_route(deployment: &Deployment, base: &str, user: &str) {
         "{}",
         profiles.text
     );
+    // The change feed (its writers' workspace locks are transaction-scoped, so they hold
+    // behind the pooler): read to its end, it holds every profile of the listing.
+    let mut after = String::new();
+    let mut live = std::collections::BTreeSet::new();
+    loop {
+        let page = api
+            .get(
+                &format!(
+                    "{API}/google-contacts/profiles/changes?workspace_id={user}&limit=10&after={after}"
+                ),
+                key,
+            )
+            .await;
+        page.expect_status(200);
+        let items = page.json["items"].as_array().cloned().unwrap_or_default();
+        for item in &items {
+            let id = item["profile"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if item["change"] == json!("deleted") {
+                live.remove(&id);
+            } else {
+                live.insert(id);
+            }
+        }
+        after = page.json["next_cursor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if items.is_empty() {
+            break;
+        }
+    }
+    let listed = pulse_tests::sql::count(
+        &pulse_tests::sql::connect(deployment.database_url()).await,
+        &format!(
+            "SELECT count(*) FROM relationship_profiles WHERE user_id = '{user}' AND deleted_at IS NULL"
+        ),
+    )
+    .await;
+    assert_eq!(i64::try_from(live.len()).ok(), Some(listed));
 
     // A new workspace connects through the consent page and the callback.
     let newcomer = "pooled-newcomer";

@@ -80,6 +80,12 @@ fn operations(tenants: &Tenants) -> Vec<Operation> {
             body: None,
         },
         Operation {
+            method: Method::GET,
+            template: "/api/logos-vision/google-contacts/profiles/changes",
+            path: with_workspace(&format!("{API}/google-contacts/profiles/changes"), a),
+            body: None,
+        },
+        Operation {
             method: Method::POST,
             template: "/api/logos-vision/google/connect",
             path: format!("{API}/google/connect"),

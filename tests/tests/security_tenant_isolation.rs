@@ -121,6 +121,16 @@ async fn cannot_touch(tenants: &Tenants, me: &Tenant, other: &Tenant) {
         "forbidden_workspace",
         "GET profiles",
     );
+    let changes = with_workspace(
+        &format!("{API}/google-contacts/profiles/changes"),
+        &other.workspace,
+    );
+    refused(
+        &api.get(&changes, key).await,
+        403,
+        "forbidden_workspace",
+        "GET profile changes",
+    );
     refused(
         &api.post(
             &format!("{API}/google/connect"),
@@ -229,6 +239,42 @@ async fn sees_only_itself(tenants: &Tenants, me: &Tenant, other: &Tenant) {
             );
         }
     }
+    // The change feed, read to its end, holds only `me`'s profiles.
+    let feed = with_workspace(
+        &format!("{API}/google-contacts/profiles/changes"),
+        &me.workspace,
+    );
+    let mut after = String::new();
+    let mut live = std::collections::BTreeSet::new();
+    loop {
+        let page = api
+            .get(&format!("{feed}&limit=9&after={after}"), Some(&me.key))
+            .await;
+        page.expect_status(200);
+        let items = page.json["items"].as_array().cloned().unwrap_or_default();
+        for item in &items {
+            let source = item["profile"]["source_id"].as_str().unwrap_or_default();
+            if item["change"] == "deleted" {
+                live.remove(source);
+            } else {
+                assert!(mine.iter().any(|own| own == source), "{item}");
+                live.insert(source.to_owned());
+            }
+        }
+        after = page.json["next_cursor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if items.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        live,
+        mine.iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+    );
     let jobs = all_items(
         api,
         &format!(

@@ -26,6 +26,7 @@ use crate::handlers::{auto_sync, jobs, operations, profiles, webhooks};
         jobs::list_jobs,
         jobs::get_job,
         profiles::list_profiles,
+        profiles::list_changes,
         connect::connect,
         callback::callback,
         confirm::confirm,

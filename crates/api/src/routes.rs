@@ -97,6 +97,10 @@ where
                                 .route(web::get().to(profiles::list_profiles::<S, A>)),
                         )
                         .service(
+                            resource("/google-contacts/profiles/changes", "GET")
+                                .route(web::get().to(profiles::list_changes::<S, A>)),
+                        )
+                        .service(
                             resource("/google/connect", "POST")
                                 .route(web::post().to(connect::connect::<S, A>)),
                         )

@@ -20,6 +20,9 @@ pub enum ValidationError {
         /// The value that was not recognised.
         value: String,
     },
+    /// A change feed cursor (`after`) that this server did not issue.
+    #[error("after is not a change feed cursor this server issued")]
+    InvalidChangeCursor,
 }
 
 impl ValidationError {
@@ -29,6 +32,7 @@ impl ValidationError {
             Self::UserIdLength | Self::UserIdControlCharacter => "invalid_workspace_id",
             Self::IntervalOutOfRange => "invalid_interval",
             Self::UnknownVariant { .. } => "invalid_value",
+            Self::InvalidChangeCursor => "invalid_cursor",
         }
     }
 
@@ -38,6 +42,7 @@ impl ValidationError {
             Self::UserIdLength | Self::UserIdControlCharacter => "workspace_id",
             Self::IntervalOutOfRange => "interval_hours",
             Self::UnknownVariant { field, .. } => field,
+            Self::InvalidChangeCursor => "after",
         }
     }
 }

@@ -183,6 +183,10 @@ diesel::table! {
         created_at -> Timestamptz,
         /// When the profile last changed.
         updated_at -> Timestamptz,
+        /// The number of the profile's latest write (the change feed's order).
+        change_seq -> Int8,
+        /// What that write did: `created`, `updated` or `deleted`.
+        last_change -> Text,
     }
 }
 

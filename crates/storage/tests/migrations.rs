@@ -61,10 +61,10 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        13,
+        14,
         "six tables, the grid slot column, the lock-down, the consents' browser binding, the key \
-         revocation counter, the connections' generation, the grants held for confirmation, then \
-         the webhooks"
+         revocation counter, the connections' generation, the grants held for confirmation, the \
+         profiles' change feed, then the webhooks"
     );
     assert_eq!(table_names(&database).await, TABLES);
 
@@ -102,12 +102,7 @@ async fn concurrent_migration_runs_apply_each_migration_once() {
 async fn every_down_migration_reverts_its_up_migration() {
     let database = TestDatabase::new().await;
     let mut connection = database.connect().await;
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
-    let mut folders: Vec<_> = std::fs::read_dir(root)
-        .expect("migrations folder")
-        .map(|entry| entry.expect("entry").path())
-        .collect();
-    folders.sort();
+    let folders = migration_folders();
     for folder in folders.iter().rev() {
         let down = std::fs::read_to_string(folder.join("down.sql")).expect("down.sql");
         connection.batch_execute(&down).await.expect("down runs");
@@ -121,11 +116,99 @@ async fn every_down_migration_reverts_its_up_migration() {
     .await
     .expect("count functions");
     assert_eq!(functions.count, 0);
+    let sequences: Count = diesel::sql_query(
+        "SELECT count(*) AS count FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind = 'S'",
+    )
+    .get_result(&mut connection)
+    .await
+    .expect("count sequences");
+    assert_eq!(sequences.count, 0);
     for folder in &folders {
         let up = std::fs::read_to_string(folder.join("up.sql")).expect("up.sql");
         connection.batch_execute(&up).await.expect("up runs again");
     }
     assert_eq!(table_names(&database).await, TABLES);
+}
+
+/// The migration folders, in order.
+fn migration_folders() -> Vec<std::path::PathBuf> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+    let mut folders: Vec<_> = std::fs::read_dir(root)
+        .expect("migrations folder")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    folders.sort();
+    folders
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq)]
+struct NumberedRow {
+    #[diesel(sql_type = Text)]
+    source_id: String,
+    #[diesel(sql_type = BigInt)]
+    change_seq: i64,
+    #[diesel(sql_type = Text)]
+    last_change: String,
+}
+
+#[tokio::test]
+async fn the_change_feed_migration_numbers_stored_profiles_oldest_change_first() {
+    const FEED_MIGRATION: &str = "2025-01-01-000013_add_change_feed_to_profiles";
+    let database = TestDatabase::create_empty().await.expect("empty database");
+    let mut connection = database.connect().await;
+    let folders = migration_folders();
+    let (before, after): (Vec<_>, Vec<_>) = folders.iter().partition(|folder| {
+        folder
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().as_ref() < FEED_MIGRATION)
+    });
+    for folder in &before {
+        let up = std::fs::read_to_string(folder.join("up.sql")).expect("up.sql");
+        connection.batch_execute(&up).await.expect("up runs");
+    }
+    connection
+        .batch_execute(
+            "INSERT INTO relationship_profiles (user_id, source_id, updated_at, deleted_at) VALUES \
+             ('ada', 'people/new', '2026-01-03Z', NULL), \
+             ('ada', 'people/gone', '2026-01-02Z', '2026-01-02Z'), \
+             ('bob', 'people/old', '2026-01-01Z', NULL)",
+        )
+        .await
+        .expect("profiles stored before the feed");
+    let feed = after.as_slice().first().expect("the feed migration");
+    assert!(feed.ends_with(FEED_MIGRATION));
+    let up = std::fs::read_to_string(feed.join("up.sql")).expect("up.sql");
+    connection
+        .batch_execute(&up)
+        .await
+        .expect("the feed migration runs");
+    connection
+        .batch_execute(
+            "INSERT INTO relationship_profiles (user_id, source_id) VALUES ('ada', 'people/next')",
+        )
+        .await
+        .expect("a later write");
+    let rows: Vec<NumberedRow> = diesel::sql_query(
+        "SELECT source_id, change_seq, last_change FROM relationship_profiles ORDER BY change_seq",
+    )
+    .load(&mut connection)
+    .await
+    .expect("numbered rows");
+    let numbered = |source_id: &str, change_seq: i64, last_change: &str| NumberedRow {
+        source_id: source_id.to_owned(),
+        change_seq,
+        last_change: last_change.to_owned(),
+    };
+    assert_eq!(
+        rows,
+        [
+            numbered("people/old", 1, "created"),
+            numbered("people/gone", 2, "deleted"),
+            numbered("people/new", 3, "created"),
+            numbered("people/next", 4, "created"),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,6 @@ mod webhook;
 
 pub(crate) use config::ConfigView;
 pub(crate) use job::{JobPage, JobView};
-pub(crate) use profile::{ProfilePage, ProfileView};
+pub(crate) use profile::{ProfileChangePage, ProfilePage, ProfileView};
 pub(crate) use status::{AuthorizationUrl, StatusView};
 pub(crate) use webhook::{DeliveryAttemptView, DeliveryPage, WebhookEndpointView};

@@ -1,7 +1,9 @@
-//! `ProfileView`: a synced Google contact as the CRM reads it; `ProfilePage`: a page of them.
+//! `ProfileView`: a synced Google contact as the CRM reads it; `ProfilePage`: a page of them;
+//! `ProfileChangePage`: a page of the change feed.
 
 use chrono::{DateTime, Utc};
-use pulse_domain::ports::StoredProfile;
+use pulse_domain::ChangeKind;
+use pulse_domain::ports::{ChangePage, ProfileChangeItem, StoredProfile};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -74,4 +76,70 @@ pub(crate) struct ProfilePage {
     /// Pass as `cursor` for the next page; null on the last.
     #[schema(required = true)]
     pub next_cursor: Option<String>,
+}
+
+/// What the latest write of a profile did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ProfileChangeKind)]
+pub(crate) enum ChangeKindView {
+    /// First synced, or seen again after it was deleted.
+    Created,
+    /// A live profile changed.
+    Updated,
+    /// Deleted (its `deleted_at` is set).
+    Deleted,
+}
+
+impl From<ChangeKind> for ChangeKindView {
+    fn from(kind: ChangeKind) -> Self {
+        match kind {
+            ChangeKind::Created => Self::Created,
+            ChangeKind::Updated => Self::Updated,
+            ChangeKind::Deleted => Self::Deleted,
+        }
+    }
+}
+
+/// One change of the feed: what happened and the profile as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProfileChange)]
+pub(crate) struct ProfileChangeView {
+    /// What the profile's latest write did.
+    pub change: ChangeKindView,
+    /// The profile in its latest state.
+    pub profile: ProfileView,
+}
+
+impl From<ProfileChangeItem> for ProfileChangeView {
+    fn from(item: ProfileChangeItem) -> Self {
+        Self {
+            change: item.change.into(),
+            profile: item.profile.into(),
+        }
+    }
+}
+
+/// A page of the change feed, in the order of the writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProfileChangePage)]
+pub(crate) struct ProfileChangePage {
+    /// The changes after the cursor, oldest first.
+    pub items: Vec<ProfileChangeView>,
+    /// Store it and send it as `after` on the next poll (always present; the cursor sent, or the
+    /// start, when there was no change).
+    pub next_cursor: String,
+}
+
+impl From<ChangePage> for ProfileChangePage {
+    fn from(page: ChangePage) -> Self {
+        Self {
+            items: page
+                .items
+                .into_iter()
+                .map(ProfileChangeView::from)
+                .collect(),
+            next_cursor: page.next.encode(),
+        }
+    }
 }

@@ -75,6 +75,15 @@ async fn routes(api: &TestApi) -> Vec<Route> {
             hidden_from_others: false,
         },
         Route {
+            method: Method::GET,
+            path: format!(
+                "/api/logos-vision/google-contacts/profiles/changes?workspace_id={OWNER}"
+            ),
+            body: None,
+            success: StatusCode::OK,
+            hidden_from_others: false,
+        },
+        Route {
             method: Method::POST,
             path: "/api/logos-vision/google/connect".to_owned(),
             body: Some(workspace),

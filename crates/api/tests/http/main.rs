@@ -11,6 +11,7 @@ mod google_connect;
 mod jobs;
 mod openapi;
 mod operations;
+mod profile_changes;
 mod profiles;
 mod revocation;
 mod security_headers;

@@ -10,13 +10,14 @@ use serde_json::{Value, json};
 use crate::support::{TestApi, json};
 
 /// Every route the server serves: (method, path).
-const ROUTES: [(&str, &str); 18] = [
+const ROUTES: [(&str, &str); 19] = [
     ("get", "/api/logos-vision/auto-sync/config"),
     ("put", "/api/logos-vision/auto-sync/config"),
     ("post", "/api/logos-vision/google-contacts/sync"),
     ("get", "/api/logos-vision/google-contacts/sync/jobs"),
     ("get", "/api/logos-vision/google-contacts/sync/jobs/{id}"),
     ("get", "/api/logos-vision/google-contacts/profiles"),
+    ("get", "/api/logos-vision/google-contacts/profiles/changes"),
     ("post", "/api/logos-vision/google/connect"),
     ("get", "/api/logos-vision/google/callback"),
     ("post", "/api/logos-vision/google/callback/confirm"),
@@ -272,6 +273,15 @@ async fn schemas_match_the_answers() {
     )
     .await;
     assert_schema_matches(&document, "ProfilePage", &profiles);
+    let changes = json(
+        api.get(
+            "/api/logos-vision/google-contacts/profiles/changes?workspace_id=ws-doc",
+            &key,
+        )
+        .await,
+    )
+    .await;
+    assert_schema_matches(&document, "ProfileChangePage", &changes);
     assert_eq!(
         schema_fields(&document, "ErrorDetail", "properties"),
         ["code", "field", "job_id", "message"]

@@ -28,7 +28,10 @@ pub use connections::{
 pub use contacts::{ContactListing, ContactPage, ContactsSource, ListingMode};
 pub use errors::{EnqueueError, SourceError, StoreError};
 pub use jobs::{JobQueue, JobRepository, Page, RescueReport};
-pub use profiles::{PageWrite, ProfileQuery, ProfileRepository, StoredProfile, SyncRunStore};
+pub use profiles::{
+    ChangePage, ChangeQuery, PageWrite, ProfileChangeItem, ProfileQuery, ProfileRepository,
+    StoredProfile, SyncRunStore,
+};
 pub use run_end::{RunEnd, RunEnding};
 pub use webhooks::{
     AttemptOutcome, AttemptRecord, DeliveryAttempt, DueDelivery, NewEndpoint, WebhookEndpoint,

@@ -1,10 +1,12 @@
-//! `SyncRunStore` (the sync engine's writes) and `ProfileRepository` (the API's reads of profiles).
+//! `SyncRunStore` (the sync engine's writes) and `ProfileRepository` (the API's reads of profiles:
+//! pages by name, and the change feed).
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::feed::{ChangeCursor, ChangeKind};
 use crate::job::{JobCounts, JobLease};
 use crate::ports::{Page, RunEnd, StoreError};
 use crate::profile::ProfileDraft;
@@ -110,6 +112,38 @@ pub struct ProfileQuery {
     pub include_deleted: bool,
 }
 
+/// A poll of one user's change feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuery {
+    /// Whose profiles.
+    pub user_id: UserId,
+    /// The changes after this position.
+    pub after: ChangeCursor,
+    /// At most this many (cut down to [`crate::feed::MAX_CHANGES_PER_PAGE`]).
+    pub limit: i64,
+}
+
+/// One change of the feed: a profile in its latest state and what its latest write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileChangeItem {
+    /// What the write did.
+    pub change: ChangeKind,
+    /// The number of the write (the feed's order).
+    pub seq: i64,
+    /// The profile as stored now (`deleted_at` set when deleted).
+    pub profile: StoredProfile,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePage {
+    /// The changes, in feed order.
+    pub items: Vec<ProfileChangeItem>,
+    /// Where the next poll continues: after the last item, or the query's own position when
+    /// there was none.
+    pub next: ChangeCursor,
+}
+
 /// Reads synced profiles.
 pub trait ProfileRepository: Send + Sync {
     /// One page of a user's profiles, ordered by display name then id.
@@ -117,4 +151,12 @@ pub trait ProfileRepository: Send + Sync {
         &self,
         query: &ProfileQuery,
     ) -> impl Future<Output = Result<Page<StoredProfile>, StoreError>> + Send;
+
+    /// The user's profiles written after `query.after`, in the order of their writes, in one
+    /// statement (one snapshot). A client that stores `next` and polls from it never misses a
+    /// change: writers of a user's profiles number their writes in commit order.
+    fn profile_changes(
+        &self,
+        query: &ChangeQuery,
+    ) -> impl Future<Output = Result<ChangePage, StoreError>> + Send;
 }

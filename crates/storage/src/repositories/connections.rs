@@ -41,10 +41,17 @@ struct ConnectionRow {
 /// When the user connects another Google account than the stored one, the previous account's
 /// profiles are marked deleted, in the transaction that stores the new grant (whose first run
 /// is a full listing, the sync token being cleared): they never mix with the new account's.
+/// Each takes the next change number. The transaction's first statement takes the workspace's
+/// profile lock before the connection row's lock (the lock order of every writer of profiles: see
+/// `lock_job` in page_write.rs) and before any number, and holds it to the commit.
 const RETIRE_OTHER_ACCOUNTS_PROFILES: &str = "
     WITH previous AS (
-        SELECT google_account_id FROM google_connections WHERE user_id = $1 FOR UPDATE)
-    UPDATE relationship_profiles SET deleted_at = $3, updated_at = $3
+        SELECT g.google_account_id
+        FROM (SELECT pulse_lock_profiles_of($1) AS locked) AS workspace, google_connections g
+        WHERE workspace.locked AND g.user_id = $1
+        FOR UPDATE OF g)
+    UPDATE relationship_profiles SET deleted_at = $3, updated_at = $3,
+        change_seq = nextval('relationship_profile_change_seq'), last_change = 'deleted'
     WHERE user_id = $1 AND source = 'google' AND deleted_at IS NULL
       AND EXISTS (SELECT 1 FROM previous WHERE previous.google_account_id IS DISTINCT FROM $2)";
 

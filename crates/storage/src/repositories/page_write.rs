@@ -5,6 +5,12 @@
 //! listing's last page is written inside the run's end, without the progress statement, and an
 //! empty one costs only the job's lock there.
 //!
+//! Every row the page creates, changes, renames, restores or retires takes the next change number
+//! (`change_seq`, the change feed's order) in the statement that writes it; a row only marked seen
+//! keeps its number, as nothing a CRM reads changed. The first statement takes the workspace's
+//! profile lock (`pulse_lock_profiles_of`) before the job row's lock and before any number, and
+//! the transaction holds it to its commit: see `lock_job`.
+//!
 //! The page's names are looked up one unique-index probe each (`unnest` + `LATERAL`): with
 //! `source_id = ANY(...)` the planner, before statistics show the user as large (a first sync),
 //! filtered every stored profile of the user on every page, which made a full sync quadratic.
@@ -16,10 +22,11 @@ use diesel::sql_types::{Array, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::PageWrite;
 use pulse_domain::sync::{PagePlan, ProfileChange, StoredName, names_to_look_up, plan_page};
-use pulse_domain::{JobCounts, JobLease};
+use pulse_domain::{JobCounts, JobLease, JobStatus};
 use uuid::Uuid;
 
 use crate::error::StorageError;
+use crate::prepared::Prepared;
 use crate::repositories::job_rows::{counts_changeset, fenced};
 use crate::schema::google_contacts_sync_jobs as jobs;
 
@@ -33,7 +40,9 @@ const SELECT_STORED: &str = "
         OFFSET 0) p";
 
 const RENAME: &str = "
-    UPDATE relationship_profiles p SET source_id = renamed.source_id, updated_at = now()
+    UPDATE relationship_profiles p SET source_id = renamed.source_id, updated_at = now(),
+        change_seq = nextval('relationship_profile_change_seq'),
+        last_change = CASE WHEN p.deleted_at IS NULL THEN 'updated' ELSE 'deleted' END
     FROM unnest($1::uuid[], $2::text[]) AS renamed(id, source_id)
     WHERE p.id = renamed.id";
 
@@ -41,16 +50,19 @@ const RENAME: &str = "
 /// name (the unique index decides, one probe a row, whatever the statistics), the unchanged ones
 /// only marked seen by this attempt, the retired rows marked deleted. The three touch distinct
 /// rows (the plan gives every stored row one fate). The times are the database's `now()`, the
-/// transaction's start, so every row of a page carries the same instant.
+/// transaction's start, so every row of a page carries the same instant. Upserted and retired rows
+/// take the next change number (one per row: a conflicting row keeps the number its proposed row
+/// took); a deleted row seen again is restored, which the feed reports as created.
 const WRITE_PAGE: &str = "
     WITH upserted AS (
         INSERT INTO relationship_profiles AS p (
             user_id, source, source_id, etag, display_name, given_name, family_name,
             primary_email, emails, phones, organization, title, photo_url, last_seen_job_id,
-            last_seen_attempt, deleted_at, created_at, updated_at)
+            last_seen_attempt, deleted_at, created_at, updated_at, change_seq, last_change)
         SELECT $1, 'google', d.source_id, d.etag, d.display_name, d.given_name, d.family_name,
                d.primary_email, d.emails::jsonb, d.phones::jsonb, d.organization, d.title,
-               d.photo_url, $2, $3, NULL, now(), now()
+               d.photo_url, $2, $3, NULL, now(), now(),
+               nextval('relationship_profile_change_seq'), 'created'
         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
              AS d(source_id, etag, display_name, given_name, family_name, primary_email, emails,
@@ -69,14 +81,17 @@ const WRITE_PAGE: &str = "
             last_seen_job_id = EXCLUDED.last_seen_job_id,
             last_seen_attempt = EXCLUDED.last_seen_attempt,
             deleted_at = NULL,
-            updated_at = now()
+            updated_at = now(),
+            change_seq = EXCLUDED.change_seq,
+            last_change = CASE WHEN p.deleted_at IS NULL THEN 'updated' ELSE 'created' END
         RETURNING 1),
     seen AS (
         UPDATE relationship_profiles SET last_seen_job_id = $2, last_seen_attempt = $3
         WHERE id = ANY($15::uuid[])
         RETURNING 1),
     retired AS (
-        UPDATE relationship_profiles SET deleted_at = now(), updated_at = now()
+        UPDATE relationship_profiles SET deleted_at = now(), updated_at = now(),
+            change_seq = nextval('relationship_profile_change_seq'), last_change = 'deleted'
         WHERE id = ANY($16::uuid[]) AND deleted_at IS NULL
         RETURNING 1)
     SELECT 1";
@@ -134,19 +149,39 @@ pub(crate) async fn write_page_in(
     Ok(plan.counts)
 }
 
-/// Locks the job row for this attempt, so the rescuer cannot take it while the page is written;
-/// `LeaseLost` when the attempt no longer holds the job.
+/// What `lock_job` reads: whether the workspace lock is held (always, once the row is found).
+#[derive(Debug, QueryableByName)]
+struct LockedJob {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Takes the workspace's profile lock, then locks the job row for this attempt, so the rescuer
+/// cannot take it while the page is written; `LeaseLost` when the attempt no longer holds the job.
+///
+/// One statement, the transaction's first: the lock function is evaluated in the scan, below the
+/// node that locks the row, so the workspace lock always comes before the row lock (the order
+/// every writer of profiles keeps: the workspace lock first, then the job, connection or
+/// configuration rows), and before the page takes any change number. Held to the commit, it makes
+/// the page's numbers come after those of every transaction of the workspace that committed
+/// before, and before those of every one that commits after (see the change feed in docs/api.md).
 pub(crate) async fn lock_job(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
 ) -> Result<(), StorageError> {
-    jobs::table
-        .filter(fenced(lease))
-        .select(jobs::id)
-        .for_update()
-        .first::<Uuid>(connection)
+    Prepared::new("SELECT pulse_lock_profiles_of(")
+        .bind::<Text, _>(lease.user_id.as_str())
+        .sql(") AS locked FROM google_contacts_sync_jobs WHERE id = ")
+        .bind::<diesel::sql_types::Uuid, _>(lease.job_id)
+        .sql(" AND attempt = ")
+        .bind::<Integer, _>(lease.attempt)
+        .sql(" AND status = ")
+        .bind::<Text, _>(JobStatus::Running.as_str())
+        .sql(" FOR UPDATE")
+        .get_result::<LockedJob>(connection)
         .await
         .optional()?
+        .filter(|job| job.locked)
         .map(|_| ())
         .ok_or(StorageError::LeaseLost)
 }

@@ -1,11 +1,17 @@
 //! `ProfileRepository` on PostgreSQL: a user's profiles by name then id, with keyset cursors,
-//! an escaped case-insensitive search on name and email, and optionally the deleted ones.
+//! an escaped case-insensitive search on name and email, and optionally the deleted ones; and the
+//! user's change feed, by change number (the index `(user_id, change_seq)`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
-use pulse_domain::ports::{Page, ProfileQuery, ProfileRepository, StoreError, StoredProfile};
+use pulse_domain::feed::MAX_CHANGES_PER_PAGE;
+use pulse_domain::ports::{
+    ChangePage, ChangeQuery, Page, ProfileChangeItem, ProfileQuery, ProfileRepository, StoreError,
+    StoredProfile,
+};
+use pulse_domain::{ChangeCursor, ChangeKind};
 use uuid::Uuid;
 
 use crate::cursor;
@@ -143,11 +149,48 @@ impl PgStore {
             next_cursor,
         })
     }
+
+    /// One statement, so one snapshot: writers number a workspace's changes in commit order (see
+    /// `lock_job` in page_write.rs), so whatever a snapshot shows is a prefix of the feed and no
+    /// later commit can add a change below the last one read.
+    async fn profile_change_rows(&self, query: &ChangeQuery) -> Result<ChangePage, StorageError> {
+        let limit = query.limit.clamp(1, MAX_CHANGES_PER_PAGE);
+        let mut connection = self.unit().await?;
+        let rows: Vec<(ProfileRow, i64, String)> = profiles::table
+            .filter(profiles::user_id.eq(query.user_id.as_str()))
+            .filter(profiles::change_seq.gt(query.after.seq()))
+            .order(profiles::change_seq)
+            .limit(limit)
+            .select((
+                ProfileRow::as_select(),
+                profiles::change_seq,
+                profiles::last_change,
+            ))
+            .load(&mut *connection)
+            .await?;
+        connection.commit().await?;
+        let mut next = query.after;
+        let mut items = Vec::with_capacity(rows.len());
+        for (row, seq, change) in rows {
+            next = ChangeCursor::after_seq(seq)
+                .ok_or_else(|| StorageError::Corrupt(format!("change number {seq}")))?;
+            items.push(ProfileChangeItem {
+                change: ChangeKind::parse(&change)?,
+                seq,
+                profile: row.into_domain()?,
+            });
+        }
+        Ok(ChangePage { items, next })
+    }
 }
 
 impl ProfileRepository for PgStore {
     async fn list_profiles(&self, query: &ProfileQuery) -> Result<Page<StoredProfile>, StoreError> {
         Ok(self.list_profile_rows(query).await?)
+    }
+
+    async fn profile_changes(&self, query: &ChangeQuery) -> Result<ChangePage, StoreError> {
+        Ok(self.profile_change_rows(query).await?)
     }
 }
 

@@ -26,11 +26,17 @@ use crate::schema::{
 };
 use crate::store::PgStore;
 
-/// Profiles of the user that the complete listing of this attempt did not see.
+/// Profiles of the user that the complete listing of this attempt did not see, marked deleted,
+/// each with the next change number. It takes the workspace's profile lock before any row lock
+/// and any number (no row is written but through the join with it), held to the commit (see
+/// `lock_job` in page_write.rs): the run's end starts with it, or with the last page's
+/// `lock_job`, which takes that lock first too.
 const SWEEP_UNSEEN: &str = "
-    UPDATE relationship_profiles SET deleted_at = $4, updated_at = $4
-    WHERE user_id = $1 AND source = 'google' AND deleted_at IS NULL
-      AND (last_seen_job_id IS DISTINCT FROM $2 OR last_seen_attempt IS DISTINCT FROM $3)";
+    UPDATE relationship_profiles p SET deleted_at = $4, updated_at = $4,
+        change_seq = nextval('relationship_profile_change_seq'), last_change = 'deleted'
+    FROM (SELECT pulse_lock_profiles_of($1) AS locked) AS workspace
+    WHERE workspace.locked AND p.user_id = $1 AND p.source = 'google' AND p.deleted_at IS NULL
+      AND (p.last_seen_job_id IS DISTINCT FROM $2 OR p.last_seen_attempt IS DISTINCT FROM $3)";
 
 /// The user's configuration, locked, while the connection still holds the run's grant (`$2`;
 /// NULL when the run found no connection); with whether a webhook endpoint of the workspace or

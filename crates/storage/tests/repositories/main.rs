@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_keys;
+mod change_feed;
 mod configs;
 mod connections;
 mod errors;

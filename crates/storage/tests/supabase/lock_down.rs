@@ -198,6 +198,12 @@ async fn the_attacks_of_the_issue_fail_and_change_nothing() {
         "UPDATE google_contacts_auto_sync_config SET interval_hours = 1, enabled = false"
             .to_owned(),
         "DELETE FROM __diesel_schema_migrations".to_owned(),
+        // The change feed's sequence tells how many changes were made, and taking numbers (or
+        // the workspace lock) would meddle with the service's writers.
+        "SELECT last_value FROM relationship_profile_change_seq".to_owned(),
+        "SELECT nextval('relationship_profile_change_seq')".to_owned(),
+        "SELECT setval('relationship_profile_change_seq', 1)".to_owned(),
+        "SELECT pulse_lock_profiles_of('ada')".to_owned(),
     ];
     for role in ["anon", "authenticated"] {
         for attack in &attacks {
@@ -244,6 +250,7 @@ async fn the_api_roles_cannot_call_any_function() {
         "pulse_enable_profile_read_policy(text)",
         "pulse_lock_down_function(regprocedure)",
         "pulse_lock_down_table(regclass)",
+        "pulse_lock_profiles_of(text)",
         "pulse_notify_sync_jobs()",
         "pulse_revoke_from_api_roles(text,text)",
     ] {
