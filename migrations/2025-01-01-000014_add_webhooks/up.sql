@@ -18,10 +18,13 @@ CREATE TABLE webhook_endpoints (
 -- One endpoint per scope; '' (never a workspace id) stands for every workspace.
 CREATE UNIQUE INDEX webhook_endpoints_scope ON webhook_endpoints ((coalesce(user_id, '')));
 
--- The last sequence number given to an event of each workspace.
+-- The last sequence number given to an event of each workspace, and the change-feed position
+-- (change_seq) up to which its sync.completed events have reported the changes: the next one
+-- reports the changes after it, so consecutive events' ranges cover the feed without a gap.
 CREATE TABLE webhook_sequences (
     user_id TEXT PRIMARY KEY,
-    last_sequence BIGINT NOT NULL
+    last_sequence BIGINT NOT NULL,
+    changes_until BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE webhook_events (

@@ -121,6 +121,29 @@ async fn a_sync_is_reported_signed_and_forged_or_replayed_requests_are_refused()
         );
     }
     assert!(body["data"]["counts"]["created"].as_i64().unwrap() > 0);
+    // The change-feed range: from the start (the workspace's first completion) to the position
+    // after the run; the feed from `after` lists exactly the run's profiles and ends at `until`.
+    let changes = &body["data"]["changes"];
+    let after = changes["after"].as_str().expect("a cursor before the run");
+    let until = changes["until"].as_str().expect("a cursor after the run");
+    let feed = api
+        .get(
+            &format!("{API}/google-contacts/profiles/changes?workspace_id=hooked&after={after}&limit=1000"),
+            Some(&key),
+        )
+        .await;
+    feed.expect_status(200);
+    assert_eq!(
+        feed.json["next_cursor"].as_str(),
+        Some(until),
+        "{}",
+        feed.text
+    );
+    assert_eq!(
+        feed.json["items"].as_array().unwrap().len() as i64,
+        body["data"]["counts"]["created"].as_i64().unwrap(),
+        "every profile the run created, once"
+    );
 
     // A forgery: the same body signed with another secret. A replay of a captured request a
     // minute too late: signed with the right secret, but more than five minutes ago. A tampered

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::config::PausedReason;
 use crate::error::ValidationError;
+use crate::feed::ChangeCursor;
 use crate::job::{JobCounts, JobLease, JobTrigger};
 use crate::ports::{RunEnd, RunEnding};
 use crate::schedule::FailureKind;
@@ -103,6 +104,10 @@ pub enum WebhookEventData {
         started_at: DateTime<Utc>,
         /// When it ended.
         finished_at: DateTime<Utc>,
+        /// The change-feed cursors around the changes since the workspace's previous
+        /// `sync.completed` (the run's own among them).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changes: Option<ChangeRange>,
     },
     /// `sync.failed`.
     SyncFailed {
@@ -139,6 +144,16 @@ pub enum WebhookEventData {
     },
 }
 
+/// A range of a workspace's change feed, as the feed's opaque cursors: `GET
+/// .../profiles/changes?after=<after>` lists its changes, up to the one `until` names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeRange {
+    /// The cursor before the first change of the range.
+    pub after: String,
+    /// The cursor after its last change.
+    pub until: String,
+}
+
 /// One event to write into the outbox (its id, workspace sequence and time come with the write).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraft {
@@ -156,6 +171,9 @@ pub struct EndFacts {
     pub paused: Option<(PausedReason, u32)>,
     /// The end marked the connection `reauth_required` (it was connected, with the run's grant).
     pub marked_reauth_required: bool,
+    /// For a completed run: the change-feed position the workspace's previous `sync.completed`
+    /// reported up to, and the position after this end's own writes.
+    pub changes: Option<(ChangeCursor, ChangeCursor)>,
 }
 
 /// The events a run's end reports, in the order they happen: `sync.completed` or `sync.failed`
@@ -178,6 +196,10 @@ pub fn events_for_end(
                 counts: EventCounts::from(counts),
                 started_at: lease.started_at,
                 finished_at: end.finished_at,
+                changes: facts.changes.map(|(after, until)| ChangeRange {
+                    after: after.encode(),
+                    until: until.encode(),
+                }),
             },
         }),
         RunEnding::Failed { failure, .. } => events.push(EventDraft {

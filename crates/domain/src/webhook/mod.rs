@@ -8,5 +8,7 @@ mod event;
 mod retry;
 
 pub use address::{WebhookUrlError, check_webhook_url, is_forbidden_address};
-pub use event::{EndFacts, EventCounts, EventDraft, EventKind, WebhookEventData, events_for_end};
+pub use event::{
+    ChangeRange, EndFacts, EventCounts, EventDraft, EventKind, WebhookEventData, events_for_end,
+};
 pub use retry::{DeliveryPolicy, next_attempt};

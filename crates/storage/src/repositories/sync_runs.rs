@@ -19,7 +19,7 @@ use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
 use crate::repositories::page_write::{apply_page_in, write_page_in};
-use crate::repositories::webhooks::write_events_in;
+use crate::repositories::webhooks::{change_range_in, write_events_in};
 use crate::schema::{
     google_connections as connections, google_contacts_auto_sync_config as configs,
     google_contacts_sync_jobs as jobs,
@@ -119,10 +119,22 @@ async fn end_in(
         has_endpoint = written.map(|written| written.has_webhook_endpoint);
         facts.paused = written.and_then(|written| written.paused);
     }
-    let events = events_for_end(lease, end, &counts, facts);
-    if !events.is_empty() && has_endpoint != Some(false) {
-        write_events_in(connection, &lease.user_id, &events, end.finished_at).await?;
+    if has_endpoint == Some(false) {
+        return Ok(counts);
     }
+    if matches!(end.ending, RunEnding::Completed { .. }) {
+        facts.changes = Some(change_range_in(connection, &lease.user_id).await?);
+    }
+    let events = events_for_end(lease, end, &counts, facts);
+    let changes_until = facts.changes.map(|(_, until)| until.seq());
+    write_events_in(
+        connection,
+        &lease.user_id,
+        &events,
+        changes_until,
+        end.finished_at,
+    )
+    .await?;
     Ok(counts)
 }
 

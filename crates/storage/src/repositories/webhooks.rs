@@ -14,12 +14,12 @@ use diesel::sql_types::{
     Array, BigInt, Bytea, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use pulse_domain::UserId;
 use pulse_domain::ports::{
     AttemptOutcome, AttemptRecord, DeliveryAttempt, DueDelivery, NewEndpoint, StoreError,
     WebhookEndpoint, WebhookOutbox, WebhookStore,
 };
 use pulse_domain::webhook::{EventDraft, EventKind};
+use pulse_domain::{ChangeCursor, UserId};
 use uuid::Uuid;
 
 use crate::crypto::SealedSecret;
@@ -41,7 +41,8 @@ pub(crate) fn webhook_secret_context(scope: &str) -> String {
 
 /// The events of a run's end, for the workspace `$1`, written at `$5`: only those an endpoint
 /// of the workspace or of every workspace subscribed to, numbered after the workspace's last
-/// sequence, each with one delivery per subscribed endpoint, due at once.
+/// sequence, each with one delivery per subscribed endpoint, due at once. A `sync.completed`
+/// among them moves the workspace's reported change-feed position to `$6`.
 const WRITE_EVENTS: &str = "
     WITH drafted AS (
         SELECT d.id, d.type, d.data::jsonb AS data, d.ord
@@ -51,9 +52,12 @@ const WRITE_EVENTS: &str = "
             WHERE coalesce(w.user_id, '') IN ($1, '') AND d.type = ANY (w.events))
     ),
     numbered AS (
-        INSERT INTO webhook_sequences AS s (user_id, last_sequence)
-        SELECT $1, count(*) FROM drafted HAVING count(*) > 0
-        ON CONFLICT (user_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
+        INSERT INTO webhook_sequences AS s (user_id, last_sequence, changes_until)
+        SELECT $1, count(*), coalesce(max($6::bigint) FILTER (WHERE type = 'sync.completed'), 0)
+        FROM drafted HAVING count(*) > 0
+        ON CONFLICT (user_id) DO UPDATE SET
+            last_sequence = s.last_sequence + EXCLUDED.last_sequence,
+            changes_until = greatest(s.changes_until, EXCLUDED.changes_until)
         RETURNING s.last_sequence
     ),
     events AS (
@@ -70,11 +74,13 @@ const WRITE_EVENTS: &str = "
     JOIN webhook_endpoints w ON coalesce(w.user_id, '') IN ($1, '') AND e.type = ANY (w.events)";
 
 /// Writes a run's end's events into the outbox, inside the end's transaction (one statement);
-/// returns the number of deliveries it created (0 when no endpoint subscribed).
+/// `changes_until` is the change-feed position a `sync.completed` among them reports up to.
+/// Returns the number of deliveries it created (0 when no endpoint subscribed).
 pub(crate) async fn write_events_in(
     connection: &mut AsyncPgConnection,
     workspace: &UserId,
     events: &[EventDraft],
+    changes_until: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<usize, StorageError> {
     if events.is_empty() {
@@ -93,8 +99,42 @@ pub(crate) async fn write_events_in(
         .bind::<Array<Text>, _>(&types)
         .bind::<Array<Text>, _>(&data)
         .bind::<Timestamptz, _>(now)
+        .bind::<Nullable<BigInt>, _>(changes_until)
         .execute(connection)
         .await?)
+}
+
+/// The workspace's change-feed position its last `sync.completed` reported up to (0 before the
+/// first), and its position now. Without the workspace's profile lock the second is still a
+/// prefix of the feed: a writer that holds the lock numbers its changes after every committed one.
+const CHANGE_RANGE: &str = "
+    SELECT coalesce((SELECT changes_until FROM webhook_sequences WHERE user_id = $1), 0) AS after,
+           coalesce((SELECT max(change_seq) FROM relationship_profiles WHERE user_id = $1), 0)
+               AS until";
+
+#[derive(QueryableByName)]
+struct ChangeRangeRow {
+    #[diesel(sql_type = BigInt)]
+    after: i64,
+    #[diesel(sql_type = BigInt)]
+    until: i64,
+}
+
+/// The change-feed range a `sync.completed` of `workspace` reports, read inside the run's end
+/// after its profile writes: from where the previous one stopped to the position now.
+pub(crate) async fn change_range_in(
+    connection: &mut AsyncPgConnection,
+    workspace: &UserId,
+) -> Result<(ChangeCursor, ChangeCursor), StorageError> {
+    let row: ChangeRangeRow = diesel::sql_query(CHANGE_RANGE)
+        .bind::<Text, _>(workspace.as_str())
+        .get_result(connection)
+        .await?;
+    let cursor = |seq: i64| {
+        ChangeCursor::after_seq(seq)
+            .ok_or_else(|| StorageError::Corrupt(format!("negative change number {seq}")))
+    };
+    Ok((cursor(row.after.min(row.until))?, cursor(row.until)?))
 }
 
 /// The scope's endpoint set anew, or replaced in place (its id and creation time stay).

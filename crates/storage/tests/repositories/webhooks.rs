@@ -659,3 +659,64 @@ async fn rotation_reseals_signing_secrets_so_the_old_key_can_go() {
         expected
     );
 }
+
+#[tokio::test]
+async fn consecutive_completions_report_change_ranges_that_tile_the_feed() {
+    use crate::support::{draft, page};
+    use pulse_domain::ChangeCursor;
+
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = connected(&store, "ranges").await;
+    subscribe(&store, Some(&u), &[EventKind::SyncCompleted]).await;
+    let profiles = [
+        draft("people/1", "e1", "Ada One"),
+        draft("people/2", "e1", "Bob Two"),
+    ];
+    let first = claimed(&store, &u).await;
+    let counts = store
+        .end_run_after_page(
+            &first,
+            page(&profiles, &[]),
+            completed(JobCounts::default(), false, None, grant(&store, &u).await),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.created, 2);
+    let changed = [draft("people/2", "e2", "Bob Changed")];
+    let second = claimed(&store, &u).await;
+    store
+        .end_run_after_page(
+            &second,
+            page(&changed, &[]),
+            completed(JobCounts::default(), false, None, grant(&store, &u).await),
+        )
+        .await
+        .unwrap();
+
+    let ranges: Vec<(String, String)> = events_of(&database, "ranges")
+        .await
+        .iter()
+        .map(|event| {
+            let data: serde_json::Value = serde_json::from_str(&event.data).unwrap();
+            let cursor = |name: &str| data["changes"][name].as_str().unwrap().to_owned();
+            (cursor("after"), cursor("until"))
+        })
+        .collect();
+    let seq = |token: &str| ChangeCursor::parse(token).unwrap().seq();
+    assert_eq!(
+        ranges[0].0,
+        ChangeCursor::START.encode(),
+        "the first from the start"
+    );
+    assert_eq!(
+        ranges[1].0, ranges[0].1,
+        "the next from where the previous stopped"
+    );
+    assert_eq!(
+        seq(&ranges[1].1) - seq(&ranges[1].0),
+        1,
+        "one change in the second"
+    );
+    assert!(seq(&ranges[0].1) >= 2);
+}
