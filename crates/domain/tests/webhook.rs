@@ -13,7 +13,7 @@ use pulse_domain::webhook::{
     events_for_end, is_forbidden_address, next_attempt,
 };
 use pulse_domain::{
-    FailureKind, JobCounts, JobLease, JobTrigger, PausedReason, SyncFailure, UserId,
+    ChangeCursor, FailureKind, JobCounts, JobLease, JobTrigger, PausedReason, SyncFailure, UserId,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -68,12 +68,21 @@ fn a_completion_reports_its_counts_and_a_retry_reports_nothing() {
         sync_token: None,
         full_listing: true,
     });
-    let events = events_for_end(&lease(), &completed, &counts, EndFacts::default());
+    let range = (
+        ChangeCursor::after_seq(7).unwrap(),
+        ChangeCursor::after_seq(19).unwrap(),
+    );
+    let facts = EndFacts {
+        changes: Some(range),
+        ..EndFacts::default()
+    };
+    let events = events_for_end(&lease(), &completed, &counts, facts);
     assert_eq!(kinds(&events), [EventKind::SyncCompleted]);
     let WebhookEventData::SyncCompleted {
         counts: reported,
         finished_at,
         trigger,
+        changes,
         ..
     } = &events[0].data
     else {
@@ -89,6 +98,13 @@ fn a_completion_reports_its_counts_and_a_retry_reports_nothing() {
     );
     assert_eq!(*finished_at, t0() + TimeDelta::seconds(5));
     assert_eq!(*trigger, JobTrigger::Auto);
+    let changes = changes.as_ref().expect("the range");
+    assert_eq!(
+        ChangeCursor::parse(&changes.after),
+        Ok(range.0),
+        "the feed's own cursors"
+    );
+    assert_eq!(ChangeCursor::parse(&changes.until), Ok(range.1));
 
     let retrying = end(RunEnding::Retrying {
         message: "flaky".to_owned(),
@@ -97,6 +113,7 @@ fn a_completion_reports_its_counts_and_a_retry_reports_nothing() {
     let facts = EndFacts {
         paused: Some((PausedReason::TooManyFailures, 10)),
         marked_reauth_required: true,
+        ..EndFacts::default()
     };
     assert!(events_for_end(&lease(), &retrying, &counts, facts).is_empty());
 }
@@ -113,6 +130,7 @@ fn a_refusal_reports_the_failure_then_the_reconnect_then_the_pause() {
     let facts = EndFacts {
         paused: Some((PausedReason::GoogleReauthRequired, 3)),
         marked_reauth_required: true,
+        ..EndFacts::default()
     };
     let events = events_for_end(&lease(), &refused, &JobCounts::default(), facts);
     assert_eq!(
