@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{PageWrite, RunEnd, RunEnding, StoreError, SyncRunStore};
 use pulse_domain::webhook::{EndFacts, events_for_end};
-use pulse_domain::{ConnectionStatus, JobCounts, JobLease};
+use pulse_domain::{ConnectionStatus, JobCounts, JobLease, PausedReason};
 
 use crate::crypto::KeyRing;
 use crate::error::StorageError;
@@ -39,13 +39,10 @@ const SWEEP_UNSEEN: &str = "
       AND (p.last_seen_job_id IS DISTINCT FROM $2 OR p.last_seen_attempt IS DISTINCT FROM $3)";
 
 /// The user's configuration, locked, while the connection still holds the run's grant (`$2`;
-/// NULL when the run found no connection); with whether a webhook endpoint of the workspace or
-/// of every workspace exists, so an end without one makes no outbox statement.
+/// NULL when the run found no connection).
 const LOCK_CONFIG_OF_GRANT: &str = "
     SELECT c.user_id, c.enabled, c.interval_hours, c.last_sync_at, c.next_sync_at, c.grid_slot_at,
-           c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at,
-           EXISTS (SELECT 1 FROM webhook_endpoints w WHERE coalesce(w.user_id, '') IN ($1, ''))
-               AS has_webhook_endpoint
+           c.consecutive_failures, c.paused_reason, c.last_error, c.created_at, c.updated_at
     FROM google_contacts_auto_sync_config c
     WHERE c.user_id = $1
       AND ($2::bigint IS NULL OR EXISTS (
@@ -104,22 +101,19 @@ async fn end_in(
             .await?;
         counts.deleted += i64::try_from(swept).unwrap_or(i64::MAX);
     }
-    if end_job(connection, lease, end, &counts).await? != 1 {
+    let Some(has_endpoint) = end_job(connection, lease, end, &counts).await? else {
         return Err(StorageError::LeaseLost);
-    }
+    };
     let mut facts = EndFacts::default();
     if let Some(grant) = end.grant {
         facts.marked_reauth_required =
             write_connection(connection, keys, lease, end, grant).await?;
     }
-    // Whether an endpoint may want the events: unknown (`None`) when no schedule was read.
-    let mut has_endpoint = None;
     if end.changes_schedule() {
-        let written = write_schedule(connection, lease, end).await?;
-        has_endpoint = written.map(|written| written.has_webhook_endpoint);
-        facts.paused = written.and_then(|written| written.paused);
+        facts.paused = write_schedule(connection, lease, end).await?;
     }
-    if has_endpoint == Some(false) {
+    // No endpoint of the workspace or of every workspace: no event, and no statement for them.
+    if !has_endpoint {
         return Ok(counts);
     }
     if matches!(end.ending, RunEnding::Completed { .. }) {
@@ -138,61 +132,50 @@ async fn end_in(
     Ok(counts)
 }
 
-/// What `write_schedule` found and did, for the end's events.
-#[derive(Debug, Clone, Copy)]
-struct ScheduleWritten {
-    /// A webhook endpoint of the workspace or of every workspace exists.
-    has_webhook_endpoint: bool,
-    /// The schedule it wrote paused auto-sync, why, and the failure count it left.
-    paused: Option<(pulse_domain::PausedReason, u32)>,
-}
+/// Whether a webhook endpoint of the job's workspace or of every workspace exists, returned by
+/// the job's final update, so an end without one spends no statement on webhooks.
+const HAS_WEBHOOK_ENDPOINT: &str = "EXISTS (SELECT 1 FROM webhook_endpoints w \
+     WHERE coalesce(w.user_id, '') IN (google_contacts_sync_jobs.user_id, ''))";
 
-/// The locked configuration row, and whether a webhook endpoint exists.
-#[derive(QueryableByName)]
-struct LockedConfig {
-    #[diesel(embed)]
-    config: ConfigRow,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    has_webhook_endpoint: bool,
-}
-
-/// The fenced update of the job row to its final state; the number of rows it changed.
+/// The fenced update of the job row to its final state: `None` when the attempt no longer holds
+/// the job, else whether a webhook endpoint wants the workspace's events.
 async fn end_job(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     end: &RunEnd,
     counts: &JobCounts,
-) -> Result<usize, StorageError> {
+) -> Result<Option<bool>, StorageError> {
+    let has_endpoint = diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_WEBHOOK_ENDPOINT);
     let no_lease = jobs::lease_expires_at.eq(None::<DateTime<Utc>>);
     let status = jobs::status.eq(end.job_status().as_str());
     let error = jobs::error.eq(end.error());
     let target = diesel::update(jobs::table).filter(fenced(lease));
     let changed = match &end.ending {
-        RunEnding::Retrying { retry_at, .. } => {
-            target
-                .set((
-                    status,
-                    jobs::run_after.eq(retry_at),
-                    jobs::worker_id.eq(None::<&str>),
-                    no_lease,
-                    error,
-                    counts_changeset(counts),
-                ))
-                .execute(connection)
-                .await?
-        }
-        RunEnding::Completed { .. } | RunEnding::Failed { .. } => {
-            target
-                .set((
-                    status,
-                    jobs::finished_at.eq(end.finished_at),
-                    no_lease,
-                    error,
-                    counts_changeset(counts),
-                ))
-                .execute(connection)
-                .await?
-        }
+        RunEnding::Retrying { retry_at, .. } => target
+            .set((
+                status,
+                jobs::run_after.eq(retry_at),
+                jobs::worker_id.eq(None::<&str>),
+                no_lease,
+                error,
+                counts_changeset(counts),
+            ))
+            .returning(has_endpoint)
+            .get_result(connection)
+            .await
+            .optional()?,
+        RunEnding::Completed { .. } | RunEnding::Failed { .. } => target
+            .set((
+                status,
+                jobs::finished_at.eq(end.finished_at),
+                no_lease,
+                error,
+                counts_changeset(counts),
+            ))
+            .returning(has_endpoint)
+            .get_result(connection)
+            .await
+            .optional()?,
     };
     Ok(changed)
 }
@@ -242,45 +225,41 @@ async fn write_connection(
 }
 
 /// Applies the domain's schedule rule for this end to the locked configuration, while the
-/// connection still holds the run's grant; a user without a configuration has none written
-/// (`None`: no configuration of the grant was read).
+/// connection still holds the run's grant; a user without a configuration has none written.
+/// Returns why and with how many failures the schedule it wrote paused auto-sync, when it did
+/// (it was not paused before).
 async fn write_schedule(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     end: &RunEnd,
-) -> Result<Option<ScheduleWritten>, StorageError> {
+) -> Result<Option<(PausedReason, u32)>, StorageError> {
     let Some(row) = diesel::sql_query(LOCK_CONFIG_OF_GRANT)
         .bind::<Text, _>(lease.user_id.as_str())
         .bind::<Nullable<BigInt>, _>(end.grant)
-        .get_result::<LockedConfig>(&mut *connection)
+        .get_result::<ConfigRow>(&mut *connection)
         .await
         .optional()?
     else {
         return Ok(None);
     };
-    let mut written = ScheduleWritten {
-        has_webhook_endpoint: row.has_webhook_endpoint,
-        paused: None,
-    };
-    let current = row.config.into_domain()?;
+    let current = row.into_domain()?;
     let Some(mut next) = end.schedule(&current, lease) else {
-        return Ok(Some(written));
+        return Ok(None);
     };
     if next == current {
-        return Ok(Some(written));
+        return Ok(None);
     }
-    if current.paused_reason.is_none()
-        && let Some(reason) = next.paused_reason
-    {
-        written.paused = Some((reason, next.consecutive_failures));
-    }
+    let paused = match (current.paused_reason, next.paused_reason) {
+        (None, Some(reason)) => Some((reason, next.consecutive_failures)),
+        _ => None,
+    };
     next.updated_at = Some(end.finished_at);
     let write = ConfigWrite::new(&lease.user_id, &next, end.finished_at);
     diesel::update(configs::table.filter(configs::user_id.eq(lease.user_id.as_str())))
         .set(&write)
         .execute(connection)
         .await?;
-    Ok(Some(written))
+    Ok(paused)
 }
 
 impl SyncRunStore for PgStore {
