@@ -23,6 +23,7 @@ pub mod sync_harness;
 pub mod tenants;
 pub mod tls_server;
 pub mod wait;
+pub mod webhook_receiver;
 
 pub use account_changes::{AccountChange, account_change};
 pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
