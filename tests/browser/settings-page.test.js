@@ -5,7 +5,9 @@
 // A screenshot is saved after each step into tests/artifacts/browser/.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -102,6 +104,38 @@ async function control(method, route, body) {
 
 const toggle = () => page.locator("#auto-sync-toggle");
 
+// A webhook receiver on loopback that keeps what it got and answers 204.
+function startReceiver() {
+  const received = [];
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+      response.writeHead(204);
+      response.end();
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}/hooks/pulse`, received, close: () => server.close() });
+    });
+  });
+}
+
+// The check of docs/api.md: the signature over "<t>.<raw body>", and a fresh timestamp.
+function verified(header, rawBody, secret) {
+  const parts = Object.fromEntries((header || "").split(",").map((p) => p.split("=", 2)));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300) return false;
+  const expected = createHmac("sha256", secret).update(`${parts.t}.`).update(rawBody).digest("hex");
+  const given = Buffer.from(parts.v1 || "", "utf8");
+  return given.length === expected.length && timingSafeEqual(Buffer.from(expected), given);
+}
+
+let receiver;
+let webhookSecret;
+
 describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
   before(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -117,6 +151,7 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
   }, { timeout: DEMO_START_MS + 90_000 });
 
   after(async () => {
+    if (receiver) receiver.close();
     if (browser) await browser.close().catch(() => {});
     if (demo) await demo.cleanUp();
   }, { timeout: 60_000 });
@@ -171,6 +206,30 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     await waitForText("#interval-text", "every 12 hours");
   });
 
+  step("the webhook card shows no endpoint, then the one set through the API", "webhook-set", async () => {
+    await page.locator("#webhooks").waitFor({ state: "visible" });
+    await waitForText("#webhook-badge", /^Not set$/);
+    await waitForText("#webhook-text", "No webhook endpoint");
+    receiver = await startReceiver();
+    const settings = new URL(urls.settingsPage);
+    const key = new URLSearchParams(settings.hash.slice(1)).get("key");
+    const response = await fetch(`${settings.origin}/api/logos-vision/webhooks`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ workspace_id: "demo", url: receiver.url, events: ["sync.completed", "sync.failed"] }),
+      signal: AbortSignal.timeout(UI_MS),
+    });
+    const endpoint = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(redact(JSON.stringify(endpoint))));
+    webhookSecret = endpoint.secret;
+    await page.reload();
+    await page.locator("#settings").waitFor({ state: "visible" });
+    await waitForText("#webhook-badge", /^Active$/);
+    await waitForText("#webhook-text", `sync.completed, sync.failed are sent to ${receiver.url}`);
+    await waitForText("#webhook-deliveries", "No deliveries yet");
+    assert.ok(!(await page.content()).includes(webhookSecret), "the page shows the secret");
+  });
+
   step("Sync now shows progress, then the result and the job", "sync-completed", async () => {
     // Smaller, slower pages at the fake Google, so the job runs long enough to watch.
     await control("PUT", "/settings", { page_size_cap: 50 });
@@ -192,6 +251,19 @@ describe("settings page in headless Chromium", { timeout: 15 * 60_000 }, () => {
     assert.equal(cells[3], "12 synced, 416 skipped (no identifier)");
     assert.equal(await page.locator("#jobs-body tr").count(), 1);
     await waitForText("#next-sync", /^Next sync: in 12 hours$/);
+  });
+
+  step("the webhook card shows the sync's delivery, signed", "webhook-delivered", async () => {
+    await waitForText("#webhook-deliveries tr:first-child", /sync\.completed.*delivered.*HTTP 204/, SYNC_MS);
+    assert.equal(receiver.received.length, 1, "one delivery");
+    const [delivery] = receiver.received;
+    assert.ok(verified(delivery.headers["pulse-signature"], delivery.body, webhookSecret), "the signature verifies");
+    assert.ok(!verified(delivery.headers["pulse-signature"], delivery.body, "whsec_forged"), "a forged secret verifies");
+    const event = JSON.parse(delivery.body);
+    assert.equal(event.type, "sync.completed");
+    assert.equal(event.workspace_id, "demo");
+    assert.equal(event.id, delivery.headers["pulse-event-id"]);
+    assert.equal(event.data.counts.synced, 12);
   });
 
   step("after Google revokes the grant, Sync now fails and asks to reconnect", "reconnect-needed", async () => {

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod account_changes;
 pub mod api;
 pub mod binary;
 pub mod cli;
@@ -22,7 +23,9 @@ pub mod sync_harness;
 pub mod tenants;
 pub mod tls_server;
 pub mod wait;
+pub mod webhook_receiver;
 
+pub use account_changes::{AccountChange, account_change};
 pub use api::{API, Answer, ApiClient, is_documented_error, with_workspace};
 pub use deployment::{Deployment, JobRow};
 pub use expected::{ProfileContent, expected_profiles, live_profiles, stored_profiles};

@@ -25,9 +25,9 @@ use pulse_api::{
 use pulse_domain::ChangeCursor;
 use pulse_domain::ports::{ApiKeyRepository, ApiKeyScope};
 use pulse_domain::sync::SyncSettings;
-use pulse_google::fake::{FakeContact, FakeOptions, Fault, generated_account};
+use pulse_google::fake::{FakeOptions, generated_account};
 use pulse_tests::sync_harness::client_for;
-use pulse_tests::{API, ApiClient, SyncHarness};
+use pulse_tests::{API, AccountChange, ApiClient, SyncHarness, account_change};
 use serde_json::Value;
 
 const ACCOUNTS: [&str; 2] = ["replay-acct", "replay-other"];
@@ -36,29 +36,7 @@ const WORKSPACE: &str = "replay-user";
 /// One step of the scenario.
 #[derive(Debug, Clone)]
 enum Step {
-    Add {
-        with_email: bool,
-    },
-    Edit {
-        pick: usize,
-    },
-    Delete {
-        pick: usize,
-    },
-    RemoveIdentifier {
-        pick: usize,
-    },
-    GiveIdentifier {
-        pick: usize,
-    },
-    Rename {
-        pick: usize,
-    },
-    /// The next sync lists everything (and sweeps what it did not see).
-    ExpireSyncToken,
-    FailNextCalls {
-        calls: u32,
-    },
+    Change(AccountChange),
     /// Connect the workspace to the other Google account (the previous one's profiles go).
     SwitchAccount,
     /// A sync, listing everything (a full listing sweeps what it did not see) or the changes.
@@ -75,14 +53,7 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        3 => any::<bool>().prop_map(|with_email| Step::Add { with_email }),
-        3 => any::<usize>().prop_map(|pick| Step::Edit { pick }),
-        2 => any::<usize>().prop_map(|pick| Step::Delete { pick }),
-        2 => any::<usize>().prop_map(|pick| Step::RemoveIdentifier { pick }),
-        2 => any::<usize>().prop_map(|pick| Step::GiveIdentifier { pick }),
-        1 => any::<usize>().prop_map(|pick| Step::Rename { pick }),
-        1 => Just(Step::ExpireSyncToken),
-        1 => (1_u32..6).prop_map(|calls| Step::FailNextCalls { calls }),
+        13 => account_change().prop_map(Step::Change),
         1 => Just(Step::SwitchAccount),
         4 => any::<bool>().prop_map(|full| Step::Sync { full }),
         4 => (1_u8..12).prop_map(|limit| Step::Poll { limit }),
@@ -179,74 +150,6 @@ async fn listed(api: &ApiClient, key: &str) -> BTreeMap<String, Value> {
     }
 }
 
-fn apply(harness: &SyncHarness, account: &str, step: &Step, counter: &mut u32) {
-    let google = &harness.google;
-    let contacts = google.contacts(account).expect("contacts");
-    let pick = |index: usize| contacts.get(index % contacts.len().max(1));
-    *counter += 1;
-    let n = *counter;
-    let edit = |resource_name: &str, contact: FakeContact| {
-        google
-            .edit_contact(account, resource_name, contact)
-            .expect("edited");
-    };
-    match step {
-        Step::Add { with_email } => {
-            let mut contact = FakeContact::named(&format!("Added{n}"), "Person");
-            if *with_email {
-                contact = contact.with_email(&format!("added{n}@example.com"));
-            }
-            google.add_contact(account, contact).expect("added");
-        }
-        Step::Edit { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let mut contact = found.contact.clone();
-                contact.names = FakeContact::named(&format!("Edited{n}"), "Person").names;
-                edit(&found.resource_name, contact);
-            }
-        }
-        Step::Delete { pick: index } => {
-            if let Some(found) = pick(*index) {
-                google
-                    .delete_contact(account, &found.resource_name)
-                    .expect("deleted");
-            }
-        }
-        Step::RemoveIdentifier { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let mut contact = found.contact.clone();
-                contact.emails.clear();
-                contact.phones.clear();
-                edit(&found.resource_name, contact);
-            }
-        }
-        Step::GiveIdentifier { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let contact = found
-                    .contact
-                    .clone()
-                    .with_phone(&format!("+1 555 02{n:04}"), None);
-                edit(&found.resource_name, contact);
-            }
-        }
-        Step::Rename { pick: index } => {
-            if let Some(found) = pick(*index) {
-                google
-                    .rename_contact(account, &found.resource_name)
-                    .expect("renamed");
-            }
-        }
-        Step::ExpireSyncToken => {
-            google.expire_sync_tokens(account);
-        }
-        Step::FailNextCalls { calls } => google.inject_fault(Fault::ServerError, *calls),
-        Step::Sync { full: true } => {
-            google.expire_sync_tokens(account);
-        }
-        Step::SwitchAccount | Step::Sync { .. } | Step::Poll { .. } | Step::SaveCursor => {}
-    }
-}
-
 /// `/readyz` is not what this test is about: always ready.
 struct AlwaysReady;
 
@@ -310,11 +213,13 @@ async fn scenario(steps: Vec<Step>) -> Result<(), TestCaseError> {
 
     let mut main = Mirror::new();
     let mut resumed: Vec<Mirror> = Vec::new();
-    let mut counter = 0;
-    for step in &steps {
-        apply(&harness, ACCOUNTS[account], step, &mut counter);
+    for (n, step) in (1..).zip(&steps) {
         match step {
-            Step::Sync { .. } => {
+            Step::Change(change) => change.apply(&harness.google, ACCOUNTS[account], n),
+            Step::Sync { full } => {
+                if *full {
+                    harness.google.expire_sync_tokens(ACCOUNTS[account]);
+                }
                 harness.sync(&user).await;
             }
             Step::SwitchAccount => {
@@ -325,7 +230,6 @@ async fn scenario(steps: Vec<Step>) -> Result<(), TestCaseError> {
                 main.poll(&api, &key, *limit).await?;
             }
             Step::SaveCursor => resumed.push(main.clone()),
-            _ => {}
         }
     }
     harness.google.clear_faults();

@@ -97,6 +97,35 @@ fn operations(tenants: &Tenants) -> Vec<Operation> {
             path: with_workspace(&format!("{API}/google/connection"), a),
             body: None,
         },
+        // Set first, so the reads after it find the endpoint; removed last.
+        Operation {
+            method: Method::PUT,
+            template: "/api/logos-vision/webhooks",
+            path: format!("{API}/webhooks"),
+            body: Some(json!({
+                "workspace_id": a,
+                "url": "https://crm.example.com/hooks/pulse",
+                "events": ["sync.completed"],
+            })),
+        },
+        Operation {
+            method: Method::GET,
+            template: "/api/logos-vision/webhooks",
+            path: with_workspace(&format!("{API}/webhooks"), a),
+            body: None,
+        },
+        Operation {
+            method: Method::GET,
+            template: "/api/logos-vision/webhooks/deliveries",
+            path: with_workspace(&format!("{API}/webhooks/deliveries"), a),
+            body: None,
+        },
+        Operation {
+            method: Method::DELETE,
+            template: "/api/logos-vision/webhooks",
+            path: with_workspace(&format!("{API}/webhooks"), a),
+            body: None,
+        },
     ]
 }
 

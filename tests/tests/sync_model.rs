@@ -7,103 +7,23 @@
 use proptest::prelude::*;
 use pulse_domain::UserId;
 use pulse_domain::sync::{SyncOutcome, SyncSettings};
-use pulse_google::fake::{FakeContact, FakeOptions, Fault, generated_account};
-use pulse_tests::{SyncHarness, expected_profiles, live_profiles};
+use pulse_google::fake::{FakeOptions, generated_account};
+use pulse_tests::{AccountChange, SyncHarness, account_change, expected_profiles, live_profiles};
 
 const ACCOUNT: &str = "model-acct";
 
 /// One step of the scenario.
 #[derive(Debug, Clone)]
 enum Step {
-    Add { with_email: bool },
-    Edit { pick: usize },
-    Delete { pick: usize },
-    RemoveIdentifier { pick: usize },
-    GiveIdentifier { pick: usize },
-    Rename { pick: usize },
-    ExpireSyncToken,
-    FailNextCalls { calls: u32 },
+    Change(AccountChange),
     Sync,
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        3 => any::<bool>().prop_map(|with_email| Step::Add { with_email }),
-        3 => any::<usize>().prop_map(|pick| Step::Edit { pick }),
-        2 => any::<usize>().prop_map(|pick| Step::Delete { pick }),
-        1 => any::<usize>().prop_map(|pick| Step::RemoveIdentifier { pick }),
-        1 => any::<usize>().prop_map(|pick| Step::GiveIdentifier { pick }),
-        1 => any::<usize>().prop_map(|pick| Step::Rename { pick }),
-        1 => Just(Step::ExpireSyncToken),
-        1 => (1_u32..8).prop_map(|calls| Step::FailNextCalls { calls }),
+        13 => account_change().prop_map(Step::Change),
         3 => Just(Step::Sync),
     ]
-}
-
-fn apply(harness: &SyncHarness, step: &Step, counter: &mut u32) {
-    let google = &harness.google;
-    let contacts = google.contacts(ACCOUNT).expect("contacts");
-    let pick = |index: usize| contacts.get(index % contacts.len().max(1));
-    *counter += 1;
-    let n = *counter;
-    match step {
-        Step::Add { with_email } => {
-            let mut contact = FakeContact::named(&format!("Added{n}"), "Person");
-            if *with_email {
-                contact = contact.with_email(&format!("added{n}@example.com"));
-            }
-            google.add_contact(ACCOUNT, contact).expect("added");
-        }
-        Step::Edit { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let mut contact = found.contact.clone();
-                contact.names = FakeContact::named(&format!("Edited{n}"), "Person").names;
-                google
-                    .edit_contact(ACCOUNT, &found.resource_name, contact)
-                    .expect("edited");
-            }
-        }
-        Step::Delete { pick: index } => {
-            if let Some(found) = pick(*index) {
-                google
-                    .delete_contact(ACCOUNT, &found.resource_name)
-                    .expect("deleted");
-            }
-        }
-        Step::RemoveIdentifier { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let mut contact = found.contact.clone();
-                contact.emails.clear();
-                contact.phones.clear();
-                google
-                    .edit_contact(ACCOUNT, &found.resource_name, contact)
-                    .expect("edited");
-            }
-        }
-        Step::GiveIdentifier { pick: index } => {
-            if let Some(found) = pick(*index) {
-                let contact = found
-                    .contact
-                    .clone()
-                    .with_phone(&format!("+1 555 01{n:04}"), None);
-                google
-                    .edit_contact(ACCOUNT, &found.resource_name, contact)
-                    .expect("edited");
-            }
-        }
-        Step::Rename { pick: index } => {
-            if let Some(found) = pick(*index) {
-                google
-                    .rename_contact(ACCOUNT, &found.resource_name)
-                    .expect("renamed");
-            }
-        }
-        Step::ExpireSyncToken => {
-            google.expire_sync_tokens(ACCOUNT);
-        }
-        Step::FailNextCalls { calls } => google.inject_fault(Fault::ServerError, *calls),
-        Step::Sync => {}
-    }
 }
 
 async fn sync_and_check(harness: &SyncHarness, user: &UserId) -> Result<(), TestCaseError> {
@@ -124,11 +44,10 @@ async fn scenario(steps: Vec<Step>) -> Result<(), TestCaseError> {
         .with_account(ACCOUNT, generated_account(30, 11));
     let harness = SyncHarness::start_with(options, SyncSettings { max_attempts: 1 }).await;
     let user = harness.connect("model-user", ACCOUNT).await;
-    let mut counter = 0;
-    for step in &steps {
-        apply(&harness, step, &mut counter);
-        if matches!(step, Step::Sync) {
-            sync_and_check(&harness, &user).await?;
+    for (n, step) in (1..).zip(&steps) {
+        match step {
+            Step::Change(change) => change.apply(&harness.google, ACCOUNT, n),
+            Step::Sync => sync_and_check(&harness, &user).await?,
         }
     }
     harness.google.clear_faults();

@@ -114,6 +114,8 @@ pub struct ApiConfig {
     pub oauth_state_ttl: Duration,
     /// `PULSE_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client address.
     pub trusted_proxies: Vec<IpNet>,
+    /// `PULSE_WEBHOOK_ALLOW_PRIVATE`: accept webhook endpoints on loopback and private addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl ApiConfig {
@@ -128,6 +130,7 @@ impl ApiConfig {
             auth_failure_limit: AuthFailureLimit::default(),
             oauth_state_ttl: DEFAULT_OAUTH_STATE_TTL,
             trusted_proxies: Vec::new(),
+            webhook_allow_private: false,
         }
     }
 

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::handlers::google::{callback, confirm, connect, disconnect};
-use crate::handlers::{auto_sync, jobs, operations, profiles};
+use crate::handlers::{auto_sync, jobs, operations, profiles, webhooks};
 
 /// The generated document's source.
 #[derive(OpenApi)]
@@ -31,6 +31,10 @@ use crate::handlers::{auto_sync, jobs, operations, profiles};
         callback::callback,
         confirm::confirm,
         disconnect::disconnect,
+        webhooks::put_endpoint,
+        webhooks::get_endpoint,
+        webhooks::delete_endpoint,
+        webhooks::list_deliveries,
         operations::healthz,
         operations::readyz,
         operations::metrics,
@@ -43,6 +47,7 @@ use crate::handlers::{auto_sync, jobs, operations, profiles};
         (name = "sync", description = "Manual syncs and sync jobs"),
         (name = "profiles", description = "Synced Google contacts"),
         (name = "google", description = "Connecting a Google account"),
+        (name = "webhooks", description = "Signed webhooks: the endpoint and its deliveries"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::handlers::fallback::{method_not_allowed, not_found};
 use crate::handlers::google::{callback, confirm, connect, disconnect};
-use crate::handlers::{auto_sync, jobs, operations, profiles};
+use crate::handlers::{auto_sync, jobs, operations, profiles, webhooks};
 use crate::security_headers::{SecurityHeaders, apply_security_headers};
 use crate::state::{ApiState, ApiStore};
 use crate::telemetry::http::track_requests;
@@ -107,6 +107,16 @@ where
                         .service(
                             resource("/google/connection", "DELETE")
                                 .route(web::delete().to(disconnect::disconnect::<S, A>)),
+                        )
+                        .service(
+                            resource("/webhooks", "GET, PUT, DELETE")
+                                .route(web::get().to(webhooks::get_endpoint::<S, A>))
+                                .route(web::put().to(webhooks::put_endpoint::<S, A>))
+                                .route(web::delete().to(webhooks::delete_endpoint::<S, A>)),
+                        )
+                        .service(
+                            resource("/webhooks/deliveries", "GET")
+                                .route(web::get().to(webhooks::list_deliveries::<S, A>)),
                         )
                         .default_service(web::to(not_found)),
                 )

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::PrometheusHandle;
 use pulse_domain::ports::{
     ApiKeyRepository, Clock, ConfigRepository, ConnectionRepository, GoogleAuthorizer,
-    JobRepository, OAuthStateRepository, ProfileRepository, SystemClock,
+    JobRepository, OAuthStateRepository, ProfileRepository, SystemClock, WebhookStore,
 };
 
 use crate::auth::admin_key::AdminKey;
@@ -23,6 +23,7 @@ pub trait ApiStore:
     + ConnectionRepository
     + OAuthStateRepository
     + ApiKeyRepository
+    + WebhookStore
     + Clone
     + Send
     + Sync
@@ -37,6 +38,7 @@ impl<T> ApiStore for T where
         + ConnectionRepository
         + OAuthStateRepository
         + ApiKeyRepository
+        + WebhookStore
         + Clone
         + Send
         + Sync

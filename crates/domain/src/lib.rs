@@ -18,6 +18,7 @@ pub mod schedule;
 pub mod secret;
 pub mod sync;
 pub mod user_id;
+pub mod webhook;
 
 pub use config::{AutoSyncConfig, ConfigUpdate, PausedReason, apply_update};
 pub use connection::{ConnectionStatus, ConnectionSummary, GoogleConnection, NewConnection};

@@ -178,6 +178,72 @@ async function loadJobs() {
   return page.items;
 }
 
+// The webhook card: the workspace's endpoint (set through the API) and its latest deliveries. A
+// failure here leaves the rest of the page working.
+const DELIVERY_STATUS = { delivered: "completed", retrying: "retrying", failed: "failed" };
+
+function deliveryAnswer(attempt) {
+  const answer = attempt.status_code === null ? "no answer" : `HTTP ${attempt.status_code}`;
+  const parts = [`${answer} · ${attempt.latency_ms.toLocaleString()} ms`];
+  if (attempt.error) parts.push(attempt.error);
+  if (attempt.next_attempt_at) parts.push(`next try ${formatTime(attempt.next_attempt_at)}`);
+  return parts.join(" · ");
+}
+
+function renderWebhooks(endpoint, attempts) {
+  const badge = $("webhook-badge");
+  badge.textContent = endpoint ? "Active" : "Not set";
+  badge.className = `badge ${endpoint ? "connected" : "none"}`;
+  $("webhook-text").textContent = endpoint
+    ? `${endpoint.events.join(", ")} are sent to ${endpoint.url}`
+    : "No webhook endpoint. Set one with PUT /api/logos-vision/webhooks to hear about syncs as they end.";
+  const body = $("webhook-deliveries");
+  body.replaceChildren();
+  show("webhook-table", Boolean(endpoint));
+  if (!endpoint) return;
+  if (attempts.length === 0) {
+    const cell = body.insertRow().insertCell();
+    cell.colSpan = 4;
+    cell.textContent = "No deliveries yet";
+    return;
+  }
+  for (const attempt of attempts) {
+    const row = body.insertRow();
+    row.insertCell().textContent = formatTime(attempt.attempted_at);
+    row.insertCell().textContent = attempt.event_type;
+    const status = row.insertCell();
+    status.textContent = attempt.status;
+    status.className = `status-${DELIVERY_STATUS[attempt.status] || attempt.status}`;
+    row.insertCell().textContent = deliveryAnswer(attempt);
+  }
+}
+
+async function loadWebhooks() {
+  try {
+    let endpoint = null;
+    try {
+      endpoint = await api("GET", `/webhooks?workspace_id=${ws()}`);
+    } catch (error) {
+      if (error.status !== 404) throw error;
+    }
+    const attempts = endpoint
+      ? (await api("GET", `/webhooks/deliveries?workspace_id=${ws()}&limit=5`)).items
+      : [];
+    renderWebhooks(endpoint, attempts);
+    show("webhooks", true);
+  } catch (error) {
+    $("webhook-text").textContent = `Webhooks could not be loaded: ${error.message}`;
+    show("webhook-table", false);
+    show("webhooks", true);
+  }
+}
+
+// A run's events are delivered a moment after its end: look again shortly after.
+function refreshWebhooksSoon() {
+  loadWebhooks();
+  [1500, 4000, 8000].forEach((delay) => setTimeout(loadWebhooks, delay));
+}
+
 async function loadAll() {
   show("load-error", false);
   show("skeleton", true);
@@ -186,6 +252,7 @@ async function loadAll() {
     const jobs = await loadJobs();
     renderConfig(config);
     ["settings", "google", "sync", "jobs"].forEach((id) => show(id, true));
+    loadWebhooks();
     const active = jobs.find((job) => job.status === "queued" || job.status === "running");
     if (active) followJob(active.id);
   } catch (error) {
@@ -270,6 +337,7 @@ function followJob(jobId) {
       setMessage("settings-message", "");
       await loadJobs();
       renderConfig(await api("GET", `/auto-sync/config?workspace_id=${ws()}`));
+      refreshWebhooksSoon();
     } catch (error) {
       setMessage("sync-result", error.message, true);
       if ([401, 403, 404].includes(error.status)) {

@@ -63,6 +63,9 @@ pub enum CliError {
     /// The scheduler's settings are unusable.
     #[error("invalid scheduler settings: {0}")]
     Scheduler(#[from] pulse_scheduler::ConfigError),
+    /// The webhook HTTP client could not be built.
+    #[error(transparent)]
+    Webhooks(#[from] pulse_webhooks::SenderError),
     /// The fake Google of the demo did not start or refused a call.
     #[error(transparent)]
     FakeGoogle(#[from] pulse_google::fake::FakeError),

@@ -63,8 +63,13 @@ pub fn public_url(configured: Option<&Url>, bound: SocketAddr) -> Result<Url, Se
 }
 
 /// The API's settings from the command line and the admin key from the environment.
-pub fn api_config(args: &HttpArgs, public_url: Url) -> Result<ApiConfig, SettingsError> {
+pub fn api_config(
+    args: &HttpArgs,
+    public_url: Url,
+    webhook_allow_private: bool,
+) -> Result<ApiConfig, SettingsError> {
     let mut config = ApiConfig::new(public_url);
+    config.webhook_allow_private = webhook_allow_private;
     config.cors_origins = args
         .cors_origins
         .as_ref()

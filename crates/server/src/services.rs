@@ -1,5 +1,6 @@
 //! The long-running parts of `serve` and `demo` run side by side until shutdown: the actix server
-//! (API and settings page) and the scheduler fed by the job listener. On shutdown the server stops
+//! (API and settings page) and the scheduler fed by the job listener, with the webhook deliveries
+//! beside it. On shutdown the server stops
 //! accepting and drains its requests while the scheduler stops claiming, lets running syncs finish
 //! within the grace period and hands the rest back to the queue.
 
@@ -13,6 +14,7 @@ use pulse_google::GoogleClient;
 use pulse_scheduler::{Scheduler, SchedulerConfig};
 use pulse_storage::job_listener::{JobListenerSettings, spawn_job_listener};
 use pulse_storage::{PgStore, PoolerMode};
+use pulse_webhooks::{Deliverer, DeliveryConfig, HttpSender, SenderSettings};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -87,22 +89,36 @@ pub fn engine(store: &PgStore, google: &GoogleClient) -> Engine {
     )
 }
 
-/// A scheduler ready to run, with the listener that wakes it on queued jobs.
+/// A scheduler ready to run, with the listener that wakes it on queued jobs and the loop that
+/// delivers webhooks.
 pub struct PreparedScheduler {
     scheduler: AppScheduler,
+    deliverer: Deliverer<PgStore>,
     wakeup: Arc<Notify>,
     database_url: String,
     listen: bool,
 }
 
 impl PreparedScheduler {
-    /// Builds the scheduler (its settings are checked here, before anything starts).
+    /// Builds the scheduler (its settings are checked here, before anything starts);
+    /// `webhook_allow_private` lets deliveries reach loopback and private addresses.
     pub fn new(
         store: &PgStore,
         google: &GoogleClient,
         config: SchedulerConfig,
         database_url: &str,
+        webhook_allow_private: bool,
     ) -> Result<Self, CliError> {
+        let sender = HttpSender::new(SenderSettings {
+            allow_private: webhook_allow_private,
+            ..SenderSettings::default()
+        })?;
+        let deliverer = Deliverer::new(
+            Arc::new(store.clone()),
+            sender,
+            Arc::new(SystemClock),
+            DeliveryConfig::default(),
+        );
         let wakeup = Arc::new(Notify::new());
         let scheduler = Scheduler::new(
             Arc::new(store.clone()),
@@ -122,6 +138,7 @@ impl PreparedScheduler {
         }
         Ok(Self {
             scheduler,
+            deliverer,
             wakeup,
             database_url: database_url.to_owned(),
             listen,
@@ -143,7 +160,10 @@ impl PreparedScheduler {
                 shutdown.clone(),
             )
         });
-        self.scheduler.run(shutdown.clone()).await;
+        tokio::join!(
+            self.scheduler.run(shutdown.clone()),
+            self.deliverer.run(shutdown.clone())
+        );
         if let Some(listener) = listener
             && let Err(error) = listener.await
         {

@@ -22,7 +22,7 @@ struct Name {
     name: String,
 }
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 13] = [
     "api_key_revocations",
     "api_keys",
     "google_connections",
@@ -31,6 +31,11 @@ const TABLES: [&str; 8] = [
     "oauth_pending_authorizations",
     "oauth_pending_confirmations",
     "relationship_profiles",
+    "webhook_deliveries",
+    "webhook_delivery_attempts",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_sequences",
 ];
 
 async fn table_names(database: &TestDatabase) -> Vec<String> {
@@ -56,10 +61,10 @@ async fn migrations_apply_to_an_empty_database_and_the_second_run_is_a_noop() {
     assert_eq!(first.applied, embedded_versions().expect("versions"));
     assert_eq!(
         first.applied.len(),
-        13,
+        14,
         "six tables, the grid slot column, the lock-down, the consents' browser binding, the key \
-         revocation counter, the connections' generation, the grants held for confirmation, then \
-         the profiles' change feed"
+         revocation counter, the connections' generation, the grants held for confirmation, the \
+         profiles' change feed, then the webhooks"
     );
     assert_eq!(table_names(&database).await, TABLES);
 

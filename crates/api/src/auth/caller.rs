@@ -23,6 +23,11 @@ impl Caller {
         }
     }
 
+    /// Whether the key is an admin key (every workspace, and the admin operations).
+    pub(crate) fn is_admin(&self) -> bool {
+        matches!(self.0, ApiKeyScope::Admin)
+    }
+
     /// Whether the key may see `workspace`'s items (used where a refusal answers 404).
     pub(crate) fn may_see(&self, workspace: &UserId) -> bool {
         self.0.allows(workspace)

@@ -8,5 +8,6 @@ pub(crate) mod operations;
 mod pagination;
 pub(crate) mod profiles;
 mod requests;
+pub(crate) mod webhooks;
 
 pub(crate) use requests::WorkspaceQuery;

@@ -4,8 +4,10 @@ mod config;
 mod job;
 mod profile;
 mod status;
+mod webhook;
 
 pub(crate) use config::ConfigView;
 pub(crate) use job::{JobPage, JobView};
 pub(crate) use profile::{ProfileChangePage, ProfilePage, ProfileView};
 pub(crate) use status::{AuthorizationUrl, StatusView};
+pub(crate) use webhook::{DeliveryAttemptView, DeliveryPage, WebhookEndpointView};

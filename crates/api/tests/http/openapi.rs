@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApi, json};
 
 /// Every route the server serves: (method, path).
-const ROUTES: [(&str, &str); 15] = [
+const ROUTES: [(&str, &str); 19] = [
     ("get", "/api/logos-vision/auto-sync/config"),
     ("put", "/api/logos-vision/auto-sync/config"),
     ("post", "/api/logos-vision/google-contacts/sync"),
@@ -22,6 +22,10 @@ const ROUTES: [(&str, &str); 15] = [
     ("get", "/api/logos-vision/google/callback"),
     ("post", "/api/logos-vision/google/callback/confirm"),
     ("delete", "/api/logos-vision/google/connection"),
+    ("put", "/api/logos-vision/webhooks"),
+    ("get", "/api/logos-vision/webhooks"),
+    ("delete", "/api/logos-vision/webhooks"),
+    ("get", "/api/logos-vision/webhooks/deliveries"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),

@@ -12,6 +12,7 @@ mod errors;
 mod jobs;
 mod profiles;
 mod run_end;
+mod webhooks;
 
 pub use api_keys::{ApiKeyRecord, ApiKeyRepository, ApiKeyScope};
 pub use auth::{
@@ -32,3 +33,7 @@ pub use profiles::{
     StoredProfile, SyncRunStore,
 };
 pub use run_end::{RunEnd, RunEnding};
+pub use webhooks::{
+    AttemptOutcome, AttemptRecord, DeliveryAttempt, DueDelivery, NewEndpoint, WebhookEndpoint,
+    WebhookOutbox, WebhookStore,
+};

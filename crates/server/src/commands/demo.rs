@@ -105,11 +105,12 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> Result<(), CliE
         } else {
             queue_first_sync(&store).await?;
         }
-        let scheduler = PreparedScheduler::new(&store, &google, scheduler, database.url())?;
+        // The demo's webhook receivers run on this machine: private addresses are allowed.
+        let scheduler = PreparedScheduler::new(&store, &google, scheduler, database.url(), true)?;
         let state = http::api_state(
             &api_store,
             &google,
-            http::api_config(&args.http, public_url.clone())?,
+            http::api_config(&args.http, public_url.clone(), true)?,
         )?;
         let grace = Duration::from_secs(args.scheduler.shutdown_grace_seconds);
         let server = http::start(bound, state, grace)?;

@@ -19,7 +19,7 @@ use crate::services::{
 use crate::settings::args::boolish;
 use crate::settings::variables::{PULSE_NO_API, PULSE_NO_MIGRATE, PULSE_NO_SCHEDULER};
 use crate::settings::{
-    DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs, SettingsError,
+    DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs, SettingsError, WebhookArgs,
 };
 
 /// Options of `pulse-sync serve`.
@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// The Google rate limits.
     #[command(flatten)]
     pub google: GoogleArgs,
+    /// The webhooks.
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// Runs the server until `shutdown` is cancelled.
@@ -95,6 +98,7 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
                 &google,
                 scheduler,
                 database.url(),
+                args.webhooks.webhook_allow_private,
             )?)
         };
         let server = match bound {
@@ -104,7 +108,11 @@ pub async fn run(args: ServeArgs, shutdown: CancellationToken) -> Result<(), Cli
                 let state = http::api_state(
                     &api_store,
                     &google,
-                    http::api_config(&args.http, public_url.clone())?,
+                    http::api_config(
+                        &args.http,
+                        public_url.clone(),
+                        args.webhooks.webhook_allow_private,
+                    )?,
                 )?;
                 let grace = std::time::Duration::from_secs(args.scheduler.shutdown_grace_seconds);
                 let server = http::start(bound, state, grace)?;

@@ -21,7 +21,7 @@ use crate::settings::variables::{
     PULSE_DATABASE_STATEMENT_TIMEOUT_SECONDS, PULSE_ENCRYPTION_KEY, PULSE_LEASE_SECONDS,
     PULSE_PREVIOUS_ENCRYPTION_KEYS, PULSE_PUBLIC_URL, PULSE_SCHEDULER_STARTUP_DELAY_SECONDS,
     PULSE_SCHEDULER_TICK_SECONDS, PULSE_SHUTDOWN_GRACE_SECONDS, PULSE_TRUSTED_PROXIES,
-    PULSE_WORKER_POOL_SIZE, PULSE_WORKERS,
+    PULSE_WEBHOOK_ALLOW_PRIVATE, PULSE_WORKER_POOL_SIZE, PULSE_WORKERS,
 };
 
 /// The default of `PULSE_BIND`: the seed's port, on loopback only.
@@ -141,6 +141,15 @@ pub struct SchedulerArgs {
     /// On shutdown, how long running syncs and requests may take to finish, in seconds.
     #[arg(long, env = PULSE_SHUTDOWN_GRACE_SECONDS, default_value = "30", value_parser = parse::shutdown_grace_seconds)]
     pub shutdown_grace_seconds: u64,
+}
+
+/// The webhooks: which endpoint addresses may be set and called.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Accept and call webhook endpoints on loopback, private and other internal addresses
+    /// [default: refused, so a tenant cannot aim the server at internal services; demo: allowed].
+    #[arg(long, env = PULSE_WEBHOOK_ALLOW_PRIVATE, value_parser = boolish())]
+    pub webhook_allow_private: bool,
 }
 
 /// The Google request-rate limits (the other Google variables are read from the environment).

@@ -7,6 +7,6 @@ pub mod error;
 pub mod parse;
 pub mod variables;
 
-pub use args::{DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs};
+pub use args::{DatabaseArgs, EncryptionArgs, GoogleArgs, HttpArgs, SchedulerArgs, WebhookArgs};
 pub use error::SettingsError;
 pub use variables::VARIABLES;

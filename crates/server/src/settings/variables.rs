@@ -52,6 +52,8 @@ pub const PULSE_WORKERS: &str = "PULSE_WORKERS";
 pub const PULSE_LEASE_SECONDS: &str = "PULSE_LEASE_SECONDS";
 /// How long shutdown waits for running syncs and requests, in seconds.
 pub const PULSE_SHUTDOWN_GRACE_SECONDS: &str = "PULSE_SHUTDOWN_GRACE_SECONDS";
+/// Accept and call webhook endpoints on loopback and private addresses (tests, the demo).
+pub const PULSE_WEBHOOK_ALLOW_PRIVATE: &str = "PULSE_WEBHOOK_ALLOW_PRIVATE";
 /// `serve --no-api`.
 pub const PULSE_NO_API: &str = "PULSE_NO_API";
 /// `serve --no-scheduler`.
@@ -90,6 +92,7 @@ pub const VARIABLES: &[&str] = &[
     PULSE_WORKERS,
     PULSE_LEASE_SECONDS,
     PULSE_SHUTDOWN_GRACE_SECONDS,
+    PULSE_WEBHOOK_ALLOW_PRIVATE,
     PULSE_NO_API,
     PULSE_NO_SCHEDULER,
     PULSE_NO_MIGRATE,

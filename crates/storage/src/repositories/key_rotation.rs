@@ -1,5 +1,5 @@
 //! Key rotation: re-sealing every stored secret (Google refresh and sync tokens, pending PKCE
-//! verifiers, refresh tokens of grants held for confirmation) with the ring's current key, a batch per transaction, and counting the secrets each
+//! verifiers, refresh tokens of grants held for confirmation, webhook signing secrets) with the ring's current key, a batch per transaction, and counting the secrets each
 //! key id still seals.
 //!
 //! A batch locks its rows with `FOR UPDATE SKIP LOCKED`: a running server's write to one of them
@@ -15,6 +15,7 @@ use crate::crypto::SealedSecret;
 use crate::error::StorageError;
 use crate::repositories::connections::{refresh_token_context, sync_token_context};
 use crate::repositories::oauth_states::{held_refresh_token_context, verifier_context};
+use crate::repositories::webhooks::webhook_secret_context;
 use crate::store::PgStore;
 
 /// One kind of sealed secret: where it is stored and the associated data that binds it.
@@ -28,7 +29,7 @@ struct SealedColumn {
 }
 
 /// Every sealed secret the database holds.
-const SEALED_COLUMNS: [SealedColumn; 4] = [
+const SEALED_COLUMNS: [SealedColumn; 5] = [
     SealedColumn {
         table: "google_connections",
         owner: "user_id",
@@ -60,6 +61,15 @@ const SEALED_COLUMNS: [SealedColumn; 4] = [
         nonce: "refresh_token_nonce",
         key_id: "refresh_token_key_id",
         context: |owner| Ok(held_refresh_token_context(owner)),
+    },
+    SealedColumn {
+        table: "webhook_endpoints",
+        // The scope: the workspace, or '' for the endpoint of every workspace.
+        owner: "coalesce(user_id, '')",
+        ciphertext: "secret_ciphertext",
+        nonce: "secret_nonce",
+        key_id: "secret_key_id",
+        context: |owner| Ok(webhook_secret_context(owner)),
     },
 ];
 
@@ -135,7 +145,7 @@ impl PgStore {
                 "UPDATE {table} SET {ciphertext} = v.ciphertext, {nonce} = v.nonce, {key_id} = $4 \
                  FROM (SELECT unnest($1::text[]) AS owner, unnest($2::bytea[]) AS ciphertext, \
                               unnest($3::bytea[]) AS nonce) v \
-                 WHERE {table}.{owner} = v.owner"
+                 WHERE {owner} = v.owner"
             ))
             .bind::<Array<Text>, _>(&owners)
             .bind::<Array<Bytea>, _>(&ciphertexts)

@@ -13,7 +13,9 @@ mod page_write;
 mod profiles;
 mod settings;
 mod sync_runs;
+mod webhooks;
 
 pub use job_queue::NOTIFY_CHANNEL;
 pub use jobs::MAX_JOBS_PER_PAGE;
 pub use profiles::MAX_PROFILES_PER_PAGE;
+pub use webhooks::KEPT_ATTEMPTS;

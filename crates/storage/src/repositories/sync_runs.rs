@@ -1,14 +1,17 @@
 //! `SyncRunStore` on PostgreSQL: a run's page writes, and its end (the listing's last page, the
 //! job's final state, the deletion sweep of a full listing, the sealed sync token or
 //! `reauth_required`, and the schedule), each one transaction fenced on the attempt; the end's
-//! connection and schedule writes are also fenced on the connection's generation.
+//! connection and schedule writes are also fenced on the connection's generation. The end also
+//! writes the webhook events it reports into the outbox, in the same transaction, when an
+//! endpoint wants them.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{PageWrite, RunEnd, RunEnding, StoreError, SyncRunStore};
-use pulse_domain::{ConnectionStatus, JobCounts, JobLease};
+use pulse_domain::webhook::{EndFacts, events_for_end};
+use pulse_domain::{ConnectionStatus, JobCounts, JobLease, PausedReason};
 
 use crate::crypto::KeyRing;
 use crate::error::StorageError;
@@ -16,6 +19,7 @@ use crate::repositories::configs::{ConfigRow, ConfigWrite};
 use crate::repositories::connections::sync_token_context;
 use crate::repositories::job_rows::{counts_changeset, fenced};
 use crate::repositories::page_write::{apply_page_in, write_page_in};
+use crate::repositories::webhooks::{change_range_in, write_events_in};
 use crate::schema::{
     google_connections as connections, google_contacts_auto_sync_config as configs,
     google_contacts_sync_jobs as jobs,
@@ -97,68 +101,95 @@ async fn end_in(
             .await?;
         counts.deleted += i64::try_from(swept).unwrap_or(i64::MAX);
     }
-    if end_job(connection, lease, end, &counts).await? != 1 {
+    let Some(has_endpoint) = end_job(connection, lease, end, &counts).await? else {
         return Err(StorageError::LeaseLost);
-    }
+    };
+    let mut facts = EndFacts::default();
     if let Some(grant) = end.grant {
-        write_connection(connection, keys, lease, end, grant).await?;
+        facts.marked_reauth_required =
+            write_connection(connection, keys, lease, end, grant).await?;
     }
     if end.changes_schedule() {
-        write_schedule(connection, lease, end).await?;
+        facts.paused = write_schedule(connection, lease, end).await?;
     }
+    // No endpoint of the workspace or of every workspace: no event, and no statement for them.
+    if !has_endpoint {
+        return Ok(counts);
+    }
+    if matches!(end.ending, RunEnding::Completed { .. }) {
+        facts.changes = Some(change_range_in(connection, &lease.user_id).await?);
+    }
+    let events = events_for_end(lease, end, &counts, facts);
+    let changes_until = facts.changes.map(|(_, until)| until.seq());
+    write_events_in(
+        connection,
+        &lease.user_id,
+        &events,
+        changes_until,
+        end.finished_at,
+    )
+    .await?;
     Ok(counts)
 }
 
-/// The fenced update of the job row to its final state; the number of rows it changed.
+/// Whether a webhook endpoint of the job's workspace or of every workspace exists, returned by
+/// the job's final update, so an end without one spends no statement on webhooks.
+const HAS_WEBHOOK_ENDPOINT: &str = "EXISTS (SELECT 1 FROM webhook_endpoints w \
+     WHERE coalesce(w.user_id, '') IN (google_contacts_sync_jobs.user_id, ''))";
+
+/// The fenced update of the job row to its final state: `None` when the attempt no longer holds
+/// the job, else whether a webhook endpoint wants the workspace's events.
 async fn end_job(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     end: &RunEnd,
     counts: &JobCounts,
-) -> Result<usize, StorageError> {
+) -> Result<Option<bool>, StorageError> {
+    let has_endpoint = diesel::dsl::sql::<diesel::sql_types::Bool>(HAS_WEBHOOK_ENDPOINT);
     let no_lease = jobs::lease_expires_at.eq(None::<DateTime<Utc>>);
     let status = jobs::status.eq(end.job_status().as_str());
     let error = jobs::error.eq(end.error());
     let target = diesel::update(jobs::table).filter(fenced(lease));
     let changed = match &end.ending {
-        RunEnding::Retrying { retry_at, .. } => {
-            target
-                .set((
-                    status,
-                    jobs::run_after.eq(retry_at),
-                    jobs::worker_id.eq(None::<&str>),
-                    no_lease,
-                    error,
-                    counts_changeset(counts),
-                ))
-                .execute(connection)
-                .await?
-        }
-        RunEnding::Completed { .. } | RunEnding::Failed { .. } => {
-            target
-                .set((
-                    status,
-                    jobs::finished_at.eq(end.finished_at),
-                    no_lease,
-                    error,
-                    counts_changeset(counts),
-                ))
-                .execute(connection)
-                .await?
-        }
+        RunEnding::Retrying { retry_at, .. } => target
+            .set((
+                status,
+                jobs::run_after.eq(retry_at),
+                jobs::worker_id.eq(None::<&str>),
+                no_lease,
+                error,
+                counts_changeset(counts),
+            ))
+            .returning(has_endpoint)
+            .get_result(connection)
+            .await
+            .optional()?,
+        RunEnding::Completed { .. } | RunEnding::Failed { .. } => target
+            .set((
+                status,
+                jobs::finished_at.eq(end.finished_at),
+                no_lease,
+                error,
+                counts_changeset(counts),
+            ))
+            .returning(has_endpoint)
+            .get_result(connection)
+            .await
+            .optional()?,
     };
     Ok(changed)
 }
 
 /// The sync token of a completed run, or `reauth_required` after Google refused the grant;
-/// written only while the connection still holds generation `grant`.
+/// written only while the connection still holds generation `grant`. Returns whether it marked
+/// the connection `reauth_required`.
 async fn write_connection(
     connection: &mut AsyncPgConnection,
     keys: &KeyRing,
     lease: &JobLease,
     end: &RunEnd,
     grant: i64,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     let of_grant = connections::table
         .filter(connections::user_id.eq(lease.user_id.as_str()))
         .filter(connections::generation.eq(grant));
@@ -179,7 +210,7 @@ async fn write_connection(
             .execute(connection)
             .await?;
     } else if end.marks_reauth_required() {
-        diesel::update(
+        let marked = diesel::update(
             of_grant.filter(connections::status.eq(ConnectionStatus::Connected.as_str())),
         )
         .set((
@@ -188,17 +219,20 @@ async fn write_connection(
         ))
         .execute(connection)
         .await?;
+        return Ok(marked > 0);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Applies the domain's schedule rule for this end to the locked configuration, while the
 /// connection still holds the run's grant; a user without a configuration has none written.
+/// Returns why and with how many failures the schedule it wrote paused auto-sync, when it did
+/// (it was not paused before).
 async fn write_schedule(
     connection: &mut AsyncPgConnection,
     lease: &JobLease,
     end: &RunEnd,
-) -> Result<(), StorageError> {
+) -> Result<Option<(PausedReason, u32)>, StorageError> {
     let Some(row) = diesel::sql_query(LOCK_CONFIG_OF_GRANT)
         .bind::<Text, _>(lease.user_id.as_str())
         .bind::<Nullable<BigInt>, _>(end.grant)
@@ -206,22 +240,26 @@ async fn write_schedule(
         .await
         .optional()?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let current = row.into_domain()?;
     let Some(mut next) = end.schedule(&current, lease) else {
-        return Ok(());
+        return Ok(None);
     };
     if next == current {
-        return Ok(());
+        return Ok(None);
     }
+    let paused = match (current.paused_reason, next.paused_reason) {
+        (None, Some(reason)) => Some((reason, next.consecutive_failures)),
+        _ => None,
+    };
     next.updated_at = Some(end.finished_at);
     let write = ConfigWrite::new(&lease.user_id, &next, end.finished_at);
     diesel::update(configs::table.filter(configs::user_id.eq(lease.user_id.as_str())))
         .set(&write)
         .execute(connection)
         .await?;
-    Ok(())
+    Ok(paused)
 }
 
 impl SyncRunStore for PgStore {

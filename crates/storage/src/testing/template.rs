@@ -1,6 +1,7 @@
 //! The migrated template database that every test database is cloned from: named after a digest
 //! of the migrations, built once (under an advisory lock, so parallel processes build it once),
-//! and reused by later runs until the migrations change.
+//! and reused by later runs until the migrations change. The templates of a few other migration
+//! sets stay beside it, so checkouts of different branches can run their tests on one server.
 
 use std::time::Duration;
 
@@ -14,6 +15,12 @@ use crate::testing::TestDatabaseError;
 
 /// Prefix of template databases (current, stale, or half-built by a process that died).
 const TEMPLATE_PREFIX: &str = "pulse_template_";
+
+/// Suffix of a template while its migrations run.
+const BUILDING_SUFFIX: &str = "_building";
+
+/// Templates of other migration sets kept on the server, newest first (other checkouts' runs).
+const KEPT_OTHER_TEMPLATES: usize = 3;
 
 /// Serialises template builds across processes on one server.
 const TEMPLATE_LOCK_KEY: i64 = 0x7075_6c73_655f_7470;
@@ -60,23 +67,19 @@ async fn build_if_missing(
     template: &str,
     url_for: &impl Fn(&str) -> String,
 ) -> Result<(), TestDatabaseError> {
-    let existing: Vec<DatabaseName> =
-        diesel::sql_query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
-            .bind::<Text, _>(TEMPLATE_PREFIX)
-            .load(admin)
-            .await
-            .map_err(StorageError::Query)?;
+    // Newest first (a database's oid grows with its creation).
+    let existing: Vec<DatabaseName> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid DESC",
+    )
+    .bind::<Text, _>(TEMPLATE_PREFIX)
+    .load(admin)
+    .await
+    .map_err(StorageError::Query)?;
     if existing.iter().any(|db| db.datname == template) {
         return Ok(());
     }
-    // Under the lock, any other template is stale (older migrations) or was abandoned half-built.
-    for stale in &existing {
-        let statement = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", stale.datname);
-        if let Err(error) = execute(admin, &statement).await {
-            tracing::warn!(%error, database = %stale.datname, "could not drop a stale template");
-        }
-    }
-    let building = format!("{template}_building");
+    drop_stale_templates(admin, &existing).await;
+    let building = format!("{template}{BUILDING_SUFFIX}");
     execute(admin, &format!("CREATE DATABASE \"{building}\"")).await?;
     let report = run_migrations(&url_for(&building)).await?;
     tracing::info!(
@@ -85,6 +88,29 @@ async fn build_if_missing(
         "built the test template database"
     );
     rename_when_idle(admin, &building, template).await
+}
+
+/// Drops what is left of earlier template builds, under the build lock: any half-built one (its
+/// builder died, since builds hold the lock), and the completed templates of other migration sets
+/// beyond the newest few. Those few are kept because test runs of another checkout (another
+/// branch's migrations) may be cloning them right now on the same server; an older one that is
+/// still in use is left for a later run (the drop waits for no session and forces none out).
+async fn drop_stale_templates(admin: &mut AsyncPgConnection, existing: &[DatabaseName]) {
+    let (half_built, built): (Vec<_>, Vec<_>) = existing
+        .iter()
+        .partition(|db| db.datname.ends_with(BUILDING_SUFFIX));
+    let abandoned = half_built
+        .iter()
+        .map(|db| format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", db.datname));
+    let stale = built
+        .iter()
+        .skip(KEPT_OTHER_TEMPLATES)
+        .map(|db| format!("DROP DATABASE IF EXISTS \"{}\"", db.datname));
+    for statement in abandoned.chain(stale) {
+        if let Err(error) = execute(admin, &statement).await {
+            tracing::warn!(%error, statement, "could not drop a stale template");
+        }
+    }
 }
 
 /// Renames the built database once the migration's session has left it.

@@ -17,3 +17,4 @@ mod run_end_with_page;
 mod settings;
 mod support;
 mod sync_runs;
+mod webhooks;

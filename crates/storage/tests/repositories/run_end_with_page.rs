@@ -5,15 +5,14 @@
 use chrono::TimeDelta;
 use diesel_async::SimpleAsyncConnection;
 use pulse_domain::ports::{
-    ConfigRepository, ConnectionRepository, JobQueue, JobRepository, ProfileQuery,
-    ProfileRepository, StoreError, SyncRunStore,
+    ConfigRepository, ConnectionRepository, JobQueue, JobRepository, StoreError, SyncRunStore,
 };
 use pulse_domain::{AutoSyncConfig, JobCounts, JobStatus, NewConnection, Secret, UserId};
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 
 use crate::run_end::waiting_backend;
-use crate::support::{claimed, completed, draft, grant, now, page, seed_profiles, user};
+use crate::support::{claimed, completed, draft, grant, live, now, page, seed_profiles, user};
 
 async fn connected(store: &PgStore, id: &str) -> UserId {
     let u = user(id);
@@ -36,22 +35,6 @@ async fn connected(store: &PgStore, id: &str) -> UserId {
         .await
         .unwrap();
     u
-}
-
-async fn live(store: &PgStore, u: &UserId) -> Vec<String> {
-    let listed = store
-        .list_profiles(&ProfileQuery {
-            user_id: u.clone(),
-            limit: 1000,
-            cursor: None,
-            search: None,
-            include_deleted: false,
-        })
-        .await
-        .unwrap();
-    let mut ids: Vec<_> = listed.items.into_iter().map(|p| p.source_id).collect();
-    ids.sort();
-    ids
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use pulse_domain::ports::{
-    ConnectionRepository, JobQueue, JobRepository, PageWrite, RunEnd, RunEnding, SyncRunStore,
+    ConnectionRepository, JobQueue, JobRepository, PageWrite, ProfileQuery, ProfileRepository,
+    RunEnd, RunEnding, SyncRunStore,
 };
 use pulse_domain::schedule::{FailureKind, SyncFailure};
 use pulse_domain::{JobCounts, JobLease, ProfileDraft, Secret, UserId};
@@ -163,4 +164,21 @@ pub async fn execute(database: &TestDatabase, sql: &str) -> Result<(), String> {
         .batch_execute(sql)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The resource names of the user's live profiles, sorted.
+pub async fn live(store: &PgStore, u: &UserId) -> Vec<String> {
+    let page = store
+        .list_profiles(&ProfileQuery {
+            user_id: u.clone(),
+            limit: 1000,
+            cursor: None,
+            search: None,
+            include_deleted: false,
+        })
+        .await
+        .unwrap();
+    let mut ids: Vec<_> = page.items.into_iter().map(|p| p.source_id).collect();
+    ids.sort();
+    ids
 }

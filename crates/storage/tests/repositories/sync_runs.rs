@@ -9,11 +9,10 @@ use pulse_domain::ports::{
     ConnectionRepository, JobQueue, JobRepository, PageWrite, ProfileQuery, ProfileRepository,
     StoreError, SyncRunStore,
 };
-use pulse_domain::{JobCounts, JobStatus, NewConnection, ProfileDraft, Secret, UserId};
-use pulse_storage::PgStore;
+use pulse_domain::{JobCounts, JobStatus, NewConnection, ProfileDraft, Secret};
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, completed, count, draft, failed, grant, now, page, user};
+use crate::support::{at, claimed, completed, count, draft, failed, grant, live, now, page, user};
 
 #[derive(Debug, QueryableByName, PartialEq, Eq)]
 struct Row {
@@ -35,22 +34,6 @@ async fn rows(database: &TestDatabase, user_id: &str) -> Vec<Row> {
     .load(&mut connection)
     .await
     .expect("rows")
-}
-
-async fn live(store: &PgStore, u: &UserId) -> Vec<String> {
-    let page = store
-        .list_profiles(&ProfileQuery {
-            user_id: u.clone(),
-            limit: 1000,
-            cursor: None,
-            search: None,
-            include_deleted: false,
-        })
-        .await
-        .unwrap();
-    let mut ids: Vec<_> = page.items.into_iter().map(|p| p.source_id).collect();
-    ids.sort();
-    ids
 }
 
 fn counts(

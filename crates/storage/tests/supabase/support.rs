@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeDelta, Utc};
 use pulse_domain::ports::{
     ApiKeyRepository, ApiKeyScope, ConfigRepository, ConnectionRepository, HeldGrant, JobQueue,
-    JobRepository, OAuthStateRepository, PageWrite, PendingAuthorization, RunEnd, RunEnding,
-    SyncRunStore,
+    JobRepository, NewEndpoint, OAuthStateRepository, PageWrite, PendingAuthorization, RunEnd,
+    RunEnding, SyncRunStore, WebhookOutbox, WebhookStore,
 };
+use pulse_domain::webhook::EventKind;
 use pulse_domain::{
     ConfigUpdate, JobCounts, NewConnection, ProfileDraft, Secret, SyncInterval, UserId,
     apply_update,
@@ -33,7 +34,7 @@ pub const OWNER: &str = "pulse_test_owner";
 const OWNER_PASSWORD: &str = "pulse-test-owner";
 
 /// pulse-sync's own tables (the lock-down must cover at least these and diesel's).
-pub const PULSE_TABLES: [&str; 8] = [
+pub const PULSE_TABLES: [&str; 13] = [
     "__diesel_schema_migrations",
     "api_keys",
     "google_connections",
@@ -42,6 +43,11 @@ pub const PULSE_TABLES: [&str; 8] = [
     "oauth_pending_authorizations",
     "oauth_pending_confirmations",
     "relationship_profiles",
+    "webhook_deliveries",
+    "webhook_delivery_attempts",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_sequences",
 ];
 
 /// The folder of the migration that locks the tables down.
@@ -347,7 +353,8 @@ pub async fn sync_profiles(store: &PgStore, user: &UserId, profiles: &[ProfileDr
 }
 
 /// Writes at least one row into every pulse-sync table through the service's store: a schedule,
-/// a Google connection, a pending consent, an admin key and a synced profile (with its job).
+/// a Google connection, a pending consent, an admin key, a webhook endpoint, and a synced profile
+/// (with its job, whose end writes an event and its delivery, then attempted once).
 pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
     let u = user(user_id);
     let update = ConfigUpdate {
@@ -422,5 +429,41 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
         .expect("the key is known");
     assert_eq!(authenticated.id, key.id);
 
+    store
+        .put_endpoint(
+            NewEndpoint {
+                workspace: Some(&u),
+                url: "https://crm.example.com/hooks",
+                events: &[EventKind::SyncCompleted],
+                secret: &Secret::new("whsec_seed"),
+            },
+            now(),
+        )
+        .await
+        .expect("set a webhook endpoint");
+
     sync_profiles(store, &u, &[draft(&format!("people/{user_id}"), "Ada")]).await;
+
+    let claimed = store
+        .claim_deliveries(now() + TimeDelta::seconds(1), TimeDelta::seconds(60), 10)
+        .await
+        .expect("claim the delivery");
+    let delivery = claimed
+        .iter()
+        .find(|delivery| delivery.workspace == u)
+        .expect("the run's end wrote a delivery");
+    let recorded = store
+        .record_attempt(
+            delivery,
+            &pulse_domain::ports::AttemptRecord {
+                attempted_at: now(),
+                status_code: Some(204),
+                latency_ms: 5,
+                error: None,
+                outcome: pulse_domain::ports::AttemptOutcome::Delivered,
+            },
+        )
+        .await
+        .expect("record the attempt");
+    assert!(recorded);
 }
