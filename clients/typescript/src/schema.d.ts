@@ -186,6 +186,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/logos-vision/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reads the workspace's webhook endpoint (without its secret). */
+        get: operations["get_webhook_endpoint"];
+        /**
+         * Sets the workspace's webhook endpoint (replacing the one it had: same id, new URL, events
+         *     and secret); the answer shows the signing secret this once.
+         */
+        put: operations["put_webhook_endpoint"];
+        post?: never;
+        /**
+         * Removes the workspace's webhook endpoint and its pending deliveries; 204 whether or not one
+         *     was set.
+         */
+        delete: operations["delete_webhook_endpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logos-vision/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest delivery attempts to the workspace's endpoint, newest first. */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -576,6 +618,121 @@ export interface components {
              * @example demo
              */
             workspace_id: string;
+        };
+        /** @description One delivery attempt. */
+        WebhookDeliveryAttempt: {
+            /**
+             * Format: uuid
+             * @description The event (the body's `id`, the `Pulse-Event-Id` header).
+             */
+            event_id: string;
+            /**
+             * @description The event's type.
+             * @example sync.completed
+             */
+            event_type: string;
+            /** @description The workspace whose event it is. */
+            workspace_id: string;
+            /**
+             * Format: int32
+             * @description 1 for the first attempt of this event to this endpoint.
+             */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description When it was sent.
+             */
+            attempted_at: string;
+            /**
+             * Format: int32
+             * @description The receiver's status code; null when it did not answer (timeout, refused connection).
+             */
+            status_code?: number | null;
+            /**
+             * Format: int64
+             * @description How long the request took, in milliseconds.
+             */
+            latency_ms: number;
+            /** @description Why it failed; null when delivered. */
+            error?: string | null;
+            /**
+             * @description `delivered`, `retrying` or `failed` (given up after a day of retries).
+             * @example delivered
+             */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null when delivered or given up.
+             */
+            next_attempt_at?: string | null;
+        };
+        /** @description The latest attempts, newest first. */
+        WebhookDeliveryPage: {
+            /** @description The attempts. */
+            items: components["schemas"]["WebhookDeliveryAttempt"][];
+        };
+        /** @description A webhook endpoint. */
+        WebhookEndpoint: {
+            /**
+             * Format: uuid
+             * @description The endpoint's id (kept when it is replaced).
+             */
+            id: string;
+            /** @description The workspace whose events it receives; null: every workspace's (an admin's endpoint). */
+            workspace_id?: string | null;
+            /**
+             * @description Where deliveries are POSTed.
+             * @example https://crm.example.com/hooks/pulse
+             */
+            url: string;
+            /**
+             * @description The subscribed events.
+             * @example [
+             *       "sync.completed",
+             *       "sync.failed"
+             *     ]
+             */
+            events: string[];
+            /**
+             * @description The signing secret: only in the answer of the `PUT` that set it, never again.
+             * @example whsec_3f9a...
+             */
+            secret?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was first set.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last replaced.
+             */
+            updated_at: string;
+        };
+        /** @description An endpoint to set. */
+        WebhookEndpointUpdate: {
+            /**
+             * @description The workspace whose events to receive; an admin key may omit it (or send null) for the
+             *     endpoint of every workspace.
+             * @example demo
+             */
+            workspace_id?: string | null;
+            /**
+             * @description Where to POST deliveries: http or https, with a host.
+             * @example https://crm.example.com/hooks/pulse
+             */
+            url: string;
+            /**
+             * @description The events to receive (at least one): `sync.completed`, `sync.failed`,
+             *     `auto_sync.paused`, `google.reauth_required`.
+             * @example [
+             *       "sync.completed",
+             *       "sync.failed",
+             *       "auto_sync.paused",
+             *       "google.reauth_required"
+             *     ]
+             */
+            events: string[];
         };
     };
     responses: never;
@@ -1476,6 +1633,354 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request (the code and field say what) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key may not access that workspace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (no details are shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_webhook_endpoint: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The workspace (CRM user id); omitted (admin key only): the endpoint of every workspace.
+                 * @example demo
+                 */
+                workspace_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request (the code and field say what) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key may not access that workspace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No endpoint is set */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (no details are shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_webhook_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as stored, with its new signing secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request (the code and field say what) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key may not access that workspace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (no details are shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_webhook_endpoint: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The workspace (CRM user id); omitted (admin key only): the endpoint of every workspace.
+                 * @example demo
+                 */
+                workspace_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No endpoint is set any more */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (the code and field say what) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key may not access that workspace */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many failed authentication attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (no details are shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The workspace (CRM user id); omitted (admin key only): the endpoint of every workspace.
+                 * @example demo
+                 */
+                workspace_id?: string;
+                /**
+                 * @description Attempts to list, newest first: default 20, values above 100 are cut to 100.
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
             };
             /** @description Invalid request (the code and field say what) */
             400: {
