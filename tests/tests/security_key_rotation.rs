@@ -55,14 +55,17 @@ async fn rotating_under_a_running_scheduler_fails_no_sync_and_frees_the_old_key(
     }
     deployment
         .store
-        .save_pending(&PendingAuthorization {
-            state: "pending-under-the-old-key".to_owned(),
-            user_id: UserId::parse(&users[0]).unwrap(),
-            pkce_verifier: Secret::new("verifier-under-the-old-key"),
-            return_to: None,
-            expires_at: Utc::now() + TimeDelta::minutes(10),
-            browser_binding_hash: None,
-        })
+        .save_pending(
+            &PendingAuthorization {
+                state: "pending-under-the-old-key".to_owned(),
+                user_id: UserId::parse(&users[0]).unwrap(),
+                pkce_verifier: Secret::new("verifier-under-the-old-key"),
+                return_to: None,
+                expires_at: Utc::now() + TimeDelta::minutes(10),
+                browser_binding_hash: None,
+            },
+            Utc::now(),
+        )
         .await
         .unwrap();
 

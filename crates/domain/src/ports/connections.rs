@@ -75,11 +75,12 @@ pub struct HeldGrant {
 
 /// Keeps pending OAuth consents until the callback takes them.
 pub trait OAuthStateRepository: Send + Sync {
-    /// Stores a pending consent, dropping expired ones and the workspace's oldest beyond
-    /// [`MAX_PENDING_CONSENTS_PER_WORKSPACE`].
+    /// Stores a pending consent, dropping the ones expired at `now` and the workspace's oldest
+    /// beyond [`MAX_PENDING_CONSENTS_PER_WORKSPACE`].
     fn save_pending(
         &self,
         pending: &PendingAuthorization,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Removes and returns the consent for `state`; `None` when unknown, used or expired at `now`.
@@ -90,11 +91,12 @@ pub trait OAuthStateRepository: Send + Sync {
     ) -> impl Future<Output = Result<Option<PendingAuthorization>, StoreError>> + Send;
 
     /// Holds a grant until it is confirmed with the token whose SHA-256 (hex) is `token_hash`,
-    /// dropping expired held grants.
+    /// dropping the held grants expired at `now`.
     fn hold_grant(
         &self,
         token_hash: &str,
         held: &HeldGrant,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Removes and returns the grant held for `token_hash`; `None` when unknown, used or expired

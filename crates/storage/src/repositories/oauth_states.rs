@@ -58,7 +58,11 @@ pub(crate) fn verifier_context(state: &str) -> String {
 }
 
 impl PgStore {
-    async fn save_pending_row(&self, consent: &PendingAuthorization) -> Result<(), StorageError> {
+    async fn save_pending_row(
+        &self,
+        consent: &PendingAuthorization,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         let verifier = self
             .keys()
             .seal(&consent.pkce_verifier, &verifier_context(&consent.state))?;
@@ -76,7 +80,7 @@ impl PgStore {
             .select(kept.field(pending::state));
         diesel::delete(pending::table)
             .filter(
-                pending::expires_at.lt(diesel::dsl::now).or(pending::user_id
+                pending::expires_at.lt(now).or(pending::user_id
                     .eq(consent.user_id.as_str())
                     .and(pending::state.ne_all(newest_kept))),
             )
@@ -139,6 +143,7 @@ impl PgStore {
         &self,
         token_hash: &str,
         grant: &HeldGrant,
+        now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         let connection_to_be = &grant.connection;
         let refresh_token = self.keys().seal(
@@ -148,7 +153,7 @@ impl PgStore {
         let mut connection = self.transaction().await?;
         // Grants nobody confirmed are purged as new ones arrive (indexed by expiry).
         diesel::delete(held::table)
-            .filter(held::expires_at.lt(diesel::dsl::now))
+            .filter(held::expires_at.lt(now))
             .execute(&mut *connection)
             .await?;
         diesel::insert_into(held::table)
@@ -212,8 +217,12 @@ impl PgStore {
 }
 
 impl OAuthStateRepository for PgStore {
-    async fn save_pending(&self, pending: &PendingAuthorization) -> Result<(), StoreError> {
-        Ok(self.save_pending_row(pending).await?)
+    async fn save_pending(
+        &self,
+        pending: &PendingAuthorization,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Ok(self.save_pending_row(pending, now).await?)
     }
 
     async fn take_pending(
@@ -224,8 +233,13 @@ impl OAuthStateRepository for PgStore {
         Ok(self.take_pending_row(state, now).await?)
     }
 
-    async fn hold_grant(&self, token_hash: &str, held: &HeldGrant) -> Result<(), StoreError> {
-        Ok(self.hold_grant_row(token_hash, held).await?)
+    async fn hold_grant(
+        &self,
+        token_hash: &str,
+        held: &HeldGrant,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Ok(self.hold_grant_row(token_hash, held, now).await?)
     }
 
     async fn take_held_grant(

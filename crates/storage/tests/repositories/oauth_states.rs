@@ -26,7 +26,7 @@ async fn a_pending_consent_is_taken_once() {
     let database = TestDatabase::new().await;
     let store = database.store();
     let consent = pending("state-1", TimeDelta::minutes(10));
-    store.save_pending(&consent).await.unwrap();
+    store.save_pending(&consent, now()).await.unwrap();
     let taken = store.take_pending("state-1", now()).await.unwrap();
     assert_eq!(taken, Some(consent));
     assert_eq!(store.take_pending("state-1", now()).await.unwrap(), None);
@@ -41,7 +41,7 @@ async fn an_expired_consent_is_refused_and_gone() {
     let database = TestDatabase::new().await;
     let store = database.store();
     let consent = pending("state-2", TimeDelta::minutes(10));
-    store.save_pending(&consent).await.unwrap();
+    store.save_pending(&consent, now()).await.unwrap();
     let later = consent.expires_at + TimeDelta::seconds(1);
     assert_eq!(store.take_pending("state-2", later).await.unwrap(), None);
     assert_eq!(store.take_pending("state-2", now()).await.unwrap(), None);
@@ -52,11 +52,11 @@ async fn the_verifier_is_stored_sealed_and_expired_consents_are_purged() {
     let database = TestDatabase::new().await;
     let store = database.store();
     store
-        .save_pending(&pending("old", TimeDelta::minutes(-1)))
+        .save_pending(&pending("old", TimeDelta::minutes(-1)), now())
         .await
         .unwrap();
     store
-        .save_pending(&pending("new", TimeDelta::minutes(10)))
+        .save_pending(&pending("new", TimeDelta::minutes(10)), now())
         .await
         .unwrap();
     assert_eq!(
@@ -67,6 +67,23 @@ async fn the_verifier_is_stored_sealed_and_expired_consents_are_purged() {
         .await,
         1,
         "saving purges consents that expired"
+    );
+    // Expiry is judged at the caller's clock, not the database's: an hour on, "new" is expired.
+    store
+        .save_pending(
+            &pending("later", TimeDelta::minutes(70)),
+            now() + TimeDelta::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &database,
+            "SELECT count(*) AS count FROM oauth_pending_authorizations WHERE state = 'new'"
+        )
+        .await,
+        0,
+        "a consent expired at the caller's now is purged"
     );
     assert_eq!(
         count(
@@ -85,7 +102,7 @@ async fn of_concurrent_callbacks_only_one_gets_the_consent() {
     let database = TestDatabase::new().await;
     let store = database.store();
     store
-        .save_pending(&pending("race", TimeDelta::minutes(10)))
+        .save_pending(&pending("race", TimeDelta::minutes(10)), now())
         .await
         .unwrap();
     let takers: Vec<_> = (0..8)
@@ -121,7 +138,7 @@ async fn a_held_grant_is_taken_once_before_it_expires_and_stored_only_sealed() {
     let database = TestDatabase::new().await;
     let store = database.store();
     let grant = held("1//held-refresh-token", TimeDelta::minutes(10));
-    store.hold_grant("hash-1", &grant).await.unwrap();
+    store.hold_grant("hash-1", &grant, now()).await.unwrap();
     let sealed_in_clear = count(
         &database,
         "SELECT count(*) AS count FROM oauth_pending_confirmations \
@@ -143,7 +160,7 @@ async fn a_held_grant_is_taken_once_before_it_expires_and_stored_only_sealed() {
     assert_eq!(store.take_held_grant("hash-1", now()).await.unwrap(), None);
 
     let expiring = held("1//expiring", TimeDelta::minutes(10));
-    store.hold_grant("hash-2", &expiring).await.unwrap();
+    store.hold_grant("hash-2", &expiring, now()).await.unwrap();
     let later = expiring.expires_at + TimeDelta::seconds(1);
     assert_eq!(store.take_held_grant("hash-2", later).await.unwrap(), None);
     assert_eq!(store.take_held_grant("hash-2", now()).await.unwrap(), None);
@@ -158,7 +175,7 @@ async fn rotation_reseals_a_held_grant_so_the_old_key_can_go() {
     };
     let old = PgStore::new(database.pool(), ring(&old_key, ""));
     let grant = held("1//rotated", TimeDelta::minutes(10));
-    old.hold_grant("hash-r", &grant).await.unwrap();
+    old.hold_grant("hash-r", &grant, now()).await.unwrap();
     let new_key = generate_key();
     let both = PgStore::new(database.pool(), ring(&new_key, &old_key));
     assert_eq!(both.reseal_batch(100).await.unwrap(), 1);

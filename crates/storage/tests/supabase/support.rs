@@ -395,14 +395,17 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
     assert_eq!(found.user_id, u);
 
     store
-        .save_pending(&PendingAuthorization {
-            state: format!("state-{user_id}"),
-            user_id: u.clone(),
-            pkce_verifier: Secret::new("verifier"),
-            return_to: None,
-            expires_at: now() + TimeDelta::minutes(10),
-            browser_binding_hash: None,
-        })
+        .save_pending(
+            &PendingAuthorization {
+                state: format!("state-{user_id}"),
+                user_id: u.clone(),
+                pkce_verifier: Secret::new("verifier"),
+                return_to: None,
+                expires_at: now() + TimeDelta::minutes(10),
+                browser_binding_hash: None,
+            },
+            now(),
+        )
         .await
         .expect("save a pending consent");
     store
@@ -413,6 +416,7 @@ pub async fn seed_through_the_service(store: &PgStore, user_id: &str) {
                 return_to: None,
                 expires_at: now() + TimeDelta::minutes(10),
             },
+            now(),
         )
         .await
         .expect("hold a grant for confirmation");

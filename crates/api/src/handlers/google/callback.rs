@@ -174,7 +174,7 @@ async fn hold_for_confirmation<S: ApiStore, A: GoogleAuthorizer + 'static>(
     };
     state
         .store
-        .hold_grant(&token_hash, &held)
+        .hold_grant(&token_hash, &held, now)
         .await
         .map_err(|error| Failure::server(error.into()))?;
     tracing::info!(workspace = %held.connection.user_id, "Google grant held until confirmed");

@@ -67,15 +67,16 @@ pub(crate) async fn connect<S: ApiStore, A: GoogleAuthorizer + 'static>(
     let lifetime = TimeDelta::from_std(state.config.oauth_state_ttl)
         .map_err(|_| ApiError::internal("the OAuth state lifetime is out of range"))?;
     let binding = request.bind_browser.then(new_binding);
+    let now = state.now();
     let pending = PendingAuthorization {
         browser_binding_hash: binding.as_ref().map(|(_, hash)| hash.clone()),
         state: consent.state,
         user_id: request.workspace_id,
         pkce_verifier: consent.pkce_verifier,
         return_to: return_to.map(String::from),
-        expires_at: state.now() + lifetime,
+        expires_at: now + lifetime,
     };
-    state.store.save_pending(&pending).await?;
+    state.store.save_pending(&pending, now).await?;
     tracing::info!(workspace = %pending.user_id, "Google consent started");
     let mut response = HttpResponse::Ok();
     if let Some((value, _)) = &binding {
