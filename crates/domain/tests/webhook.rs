@@ -248,6 +248,13 @@ fn internal_addresses_are_forbidden_and_public_ones_are_not() {
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
         "64:ff9b::a00:1",
+        "64:ff9b:1::a00:1",
+        "192.0.0.8",
+        "198.18.0.1",
+        "198.19.255.255",
+        "2001:0:4136:e378::1",
+        "2002:7f00:1::1",
+        "2002:a00:1::1",
     ] {
         let address: IpAddr = internal.parse().unwrap();
         assert!(
@@ -261,6 +268,10 @@ fn internal_addresses_are_forbidden_and_public_ones_are_not() {
         "172.32.0.1",
         "2606:4700::1111",
         "::ffff:8.8.8.8",
+        "192.0.1.1",
+        "198.20.0.1",
+        "2002:808:808::1",
+        "2001:db9::1",
     ] {
         let address: IpAddr = public.parse().unwrap();
         assert!(!is_forbidden_address(address), "{public} should be allowed");

@@ -210,7 +210,9 @@ fn describe(error: &reqwest::Error) -> String {
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<TimeDelta> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<i64>() {
-        return (seconds >= 0).then(|| TimeDelta::seconds(seconds));
+        // A receiver's number may be anything: beyond `TimeDelta`'s range it is the longest
+        // delay (the retry rule caps what it honours).
+        return (seconds >= 0).then(|| TimeDelta::try_seconds(seconds).unwrap_or(TimeDelta::MAX));
     }
     let at = DateTime::parse_from_rfc2822(value)
         .ok()?
@@ -234,5 +236,13 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
+        assert_eq!(
+            parse_retry_after("9223372036854776", now),
+            Some(TimeDelta::MAX)
+        );
+        assert_eq!(
+            parse_retry_after(&i64::MAX.to_string(), now),
+            Some(TimeDelta::MAX)
+        );
     }
 }

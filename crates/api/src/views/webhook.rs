@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = WebhookEndpoint)]
 pub(crate) struct WebhookEndpointView {
     /// The endpoint's id (kept when it is replaced).
@@ -29,6 +29,22 @@ pub(crate) struct WebhookEndpointView {
     pub created_at: DateTime<Utc>,
     /// When it was last replaced.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Like the derived one, with the signing secret redacted.
+impl std::fmt::Debug for WebhookEndpointView {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("WebhookEndpointView")
+            .field("id", &self.id)
+            .field("workspace_id", &self.workspace_id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 impl WebhookEndpointView {
@@ -108,4 +124,26 @@ impl From<DeliveryAttempt> for DeliveryAttemptView {
 pub(crate) struct DeliveryPage {
     /// The attempts.
     pub items: Vec<DeliveryAttemptView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_signing_secret() {
+        let view = WebhookEndpointView {
+            id: Uuid::nil(),
+            workspace_id: Some("ada".to_owned()),
+            url: "https://crm.example.com/hooks".to_owned(),
+            events: vec!["sync.completed".to_owned()],
+            secret: Some("whsec_do-not-print".to_owned()),
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let printed = format!("{view:?}");
+        assert!(!printed.contains("do-not-print"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
+        assert!(printed.contains("crm.example.com"), "{printed}");
+    }
 }

@@ -41,6 +41,10 @@ fn is_forbidden_v4(v4: Ipv4Addr) -> bool {
         || a == 0
         // Shared address space (CGNAT), 100.64.0.0/10.
         || (a == 100 && (b & 0xc0) == 64)
+        // IETF protocol assignments, 192.0.0.0/24.
+        || (a == 192 && b == 0 && v4.octets()[2] == 0)
+        // Benchmarking, 198.18.0.0/15.
+        || (a == 198 && (b & 0xfe) == 18)
         // Reserved for future use, 240.0.0.0/4.
         || a >= 240
 }
@@ -59,6 +63,20 @@ fn is_forbidden_v6(v6: Ipv6Addr) -> bool {
         // IPv4-compatible (deprecated) ::a.b.c.d and NAT64 64:ff9b::/96 reach IPv4 hosts.
         || v6.segments()[..6] == [0, 0, 0, 0, 0, 0]
         || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+        // Local-use NAT64, 64:ff9b:1::/48.
+        || v6.segments()[..3] == [0x64, 0xff9b, 1]
+        // Teredo, 2001::/32: tunnels to an IPv4 host.
+        || v6.segments()[..2] == [0x2001, 0]
+        // 6to4, 2002::/16: forbidden when the IPv4 address it embeds is.
+        || (first == 0x2002 && is_forbidden_v4(embedded_6to4(v6)))
+}
+
+/// The IPv4 address a 6to4 address (`2002:AABB:CCDD::/48`) embeds.
+fn embedded_6to4(v6: Ipv6Addr) -> Ipv4Addr {
+    let [_, high, low, ..] = v6.segments();
+    let [a, b] = high.to_be_bytes();
+    let [c, d] = low.to_be_bytes();
+    Ipv4Addr::new(a, b, c, d)
 }
 
 /// Checks an endpoint URL already split by a URL parser: its `scheme` and `host` (`None` when
