@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::config::PausedReason;
 use crate::error::ValidationError;
 use crate::feed::ChangeCursor;
-use crate::job::{JobCounts, JobLease, JobTrigger};
+use crate::job::{JobCounts, JobLease, JobStatus, JobTrigger, SyncJob};
 use crate::ports::{RunEnd, RunEnding};
 use crate::schedule::FailureKind;
 
@@ -176,6 +176,49 @@ pub struct EndFacts {
     pub changes: Option<(ChangeCursor, ChangeCursor)>,
 }
 
+/// `sync.failed` for a job that failed for good.
+fn sync_failed(
+    job_id: Uuid,
+    trigger: JobTrigger,
+    kind: FailureKind,
+    message: &str,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+) -> EventDraft {
+    EventDraft {
+        kind: EventKind::SyncFailed,
+        data: WebhookEventData::SyncFailed {
+            job_id,
+            trigger,
+            kind: match kind {
+                FailureKind::Transient => "transient",
+                FailureKind::Authorization => "authorization",
+            },
+            message: message.to_owned(),
+            started_at,
+            finished_at,
+        },
+    }
+}
+
+/// `sync.failed` for a job the rescuer failed for good, its worker having lost the lease on its
+/// last attempt (a transient failure: the worker died or lost the database); `None` for a job
+/// that is not failed.
+pub fn event_for_rescued_failure(job: &SyncJob) -> Option<EventDraft> {
+    if job.status != JobStatus::Failed {
+        return None;
+    }
+    let finished_at = job.finished_at?;
+    Some(sync_failed(
+        job.id,
+        job.trigger,
+        FailureKind::Transient,
+        job.error.as_deref().unwrap_or_default(),
+        job.started_at.unwrap_or(finished_at),
+        finished_at,
+    ))
+}
+
 /// The events a run's end reports, in the order they happen: `sync.completed` or `sync.failed`
 /// for a job that ended for good (none for an attempt that will be retried), then
 /// `google.reauth_required` and `auto_sync.paused` when the end did those.
@@ -202,20 +245,14 @@ pub fn events_for_end(
                 }),
             },
         }),
-        RunEnding::Failed { failure, .. } => events.push(EventDraft {
-            kind: EventKind::SyncFailed,
-            data: WebhookEventData::SyncFailed {
-                job_id: lease.job_id,
-                trigger: lease.trigger,
-                kind: match failure.kind {
-                    FailureKind::Transient => "transient",
-                    FailureKind::Authorization => "authorization",
-                },
-                message: failure.message.clone(),
-                started_at: lease.started_at,
-                finished_at: end.finished_at,
-            },
-        }),
+        RunEnding::Failed { failure, .. } => events.push(sync_failed(
+            lease.job_id,
+            lease.trigger,
+            failure.kind,
+            &failure.message,
+            lease.started_at,
+            end.finished_at,
+        )),
     }
     let message = end.error().unwrap_or_default().to_owned();
     if facts.marked_reauth_required {

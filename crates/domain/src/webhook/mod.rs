@@ -9,6 +9,7 @@ mod retry;
 
 pub use address::{WebhookUrlError, check_webhook_url, is_forbidden_address};
 pub use event::{
-    ChangeRange, EndFacts, EventCounts, EventDraft, EventKind, WebhookEventData, events_for_end,
+    ChangeRange, EndFacts, EventCounts, EventDraft, EventKind, WebhookEventData,
+    event_for_rescued_failure, events_for_end,
 };
 pub use retry::{DeliveryPolicy, next_attempt};

@@ -8,12 +8,14 @@ use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use pulse_domain::ports::{JobQueue, RescueReport, StoreError};
 use pulse_domain::schedule::advance;
+use pulse_domain::webhook::event_for_rescued_failure;
 use pulse_domain::{JobLease, JobStatus, SyncJob};
 use uuid::Uuid;
 
 use crate::error::StorageError;
 use crate::repositories::configs::ConfigRow;
 use crate::repositories::job_rows::{JobRow, fenced};
+use crate::repositories::webhooks::write_events_in;
 use crate::schema::google_contacts_sync_jobs as jobs;
 use crate::store::PgStore;
 
@@ -215,21 +217,25 @@ impl PgStore {
         now: DateTime<Utc>,
         max_attempts: i32,
     ) -> Result<RescueReport, StorageError> {
-        let mut connection = self.unit().await?;
+        let mut connection = self.transaction().await?;
         let rows: Vec<JobRow> = diesel::sql_query(RESCUE)
             .bind::<Timestamptz, _>(now)
             .bind::<Integer, _>(max_attempts)
             .load(&mut *connection)
             .await?;
-        connection.commit().await?;
         let mut report = RescueReport::default();
         for row in rows {
-            if row.status == JobStatus::Failed.as_str() {
-                report.failed.push(row.id);
+            let job = row.into_domain()?;
+            // A job failed for good reports `sync.failed` in the rescue's own transaction, as a
+            // run's end does.
+            if let Some(event) = event_for_rescued_failure(&job) {
+                write_events_in(&mut connection, &job.user_id, &[event], None, now).await?;
+                report.failed.push(job.id);
             } else {
-                report.requeued.push(row.id);
+                report.requeued.push(job.id);
             }
         }
+        connection.commit().await?;
         report.failed.sort();
         report.requeued.sort();
         Ok(report)

@@ -720,3 +720,45 @@ async fn consecutive_completions_report_change_ranges_that_tile_the_feed() {
     );
     assert!(seq(&ranges[0].1) >= 2);
 }
+
+#[tokio::test]
+async fn a_job_the_rescuer_fails_for_good_reports_sync_failed_and_a_requeued_one_nothing() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = connected(&store, "rescued").await;
+    subscribe(&store, Some(&u), &[EventKind::SyncFailed]).await;
+
+    // The worker of the first attempt dies: the rescuer queues the job again, which is no end.
+    let first = claimed(&store, &u).await;
+    let later = now() + TimeDelta::minutes(10);
+    let rescued = store.rescue_expired(later, 2).await.unwrap();
+    assert_eq!(rescued.requeued, vec![first.job_id]);
+    assert!(events_of(&database, "rescued").await.is_empty());
+
+    // The second attempt's worker dies too: on its last attempt the job fails for good.
+    store
+        .claim_job(first.job_id, "second-worker", TimeDelta::minutes(2), later)
+        .await
+        .unwrap()
+        .expect("the requeued job is claimable");
+    let much_later = later + TimeDelta::minutes(10);
+    let rescued = store.rescue_expired(much_later, 2).await.unwrap();
+    assert_eq!(rescued.failed, vec![first.job_id]);
+
+    let events = events_of(&database, "rescued").await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].kind, "sync.failed");
+    let data: serde_json::Value = serde_json::from_str(&events[0].data).unwrap();
+    assert_eq!(data["job_id"], first.job_id.to_string());
+    assert_eq!(data["kind"], "transient");
+    assert_eq!(data["message"], "worker lost its lease 2 times");
+    assert_eq!(
+        count(
+            &database,
+            "SELECT count(*) AS count FROM webhook_deliveries"
+        )
+        .await,
+        1,
+        "one delivery for the subscribed endpoint"
+    );
+}
