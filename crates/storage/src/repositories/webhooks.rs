@@ -22,7 +22,7 @@ use pulse_domain::webhook::{EventDraft, EventKind};
 use pulse_domain::{ChangeCursor, UserId};
 use uuid::Uuid;
 
-use crate::crypto::SealedSecret;
+use crate::crypto::{KeyRing, SealedSecret};
 use crate::error::StorageError;
 use crate::store::PgStore;
 
@@ -102,6 +102,28 @@ pub(crate) async fn write_events_in(
         .bind::<Nullable<BigInt>, _>(changes_until)
         .execute(connection)
         .await?)
+}
+
+/// A claimed delivery as the deliverer sends it, its signing secret opened.
+fn decode_claimed(keys: &KeyRing, row: ClaimedRow) -> Result<DueDelivery, StorageError> {
+    let sealed = SealedSecret {
+        ciphertext: row.secret_ciphertext,
+        nonce: row.secret_nonce,
+        key_id: row.secret_key_id,
+    };
+    Ok(DueDelivery {
+        delivery_id: row.delivery_id,
+        attempt: row.attempt,
+        event_id: row.event_id,
+        event_type: EventKind::parse(&row.event_type)?,
+        workspace: UserId::parse(&row.workspace)?,
+        sequence: row.sequence,
+        event_created_at: row.event_created_at,
+        data_json: row.data_json,
+        endpoint_id: row.endpoint_id,
+        url: row.url,
+        secret: keys.open(&sealed, &webhook_secret_context(&row.scope))?,
+    })
 }
 
 /// The workspace's change-feed position its last `sync.completed` reported up to (0 before the
@@ -425,28 +447,20 @@ impl PgStore {
             .await?;
         connection.commit().await?;
         let keys = self.keys();
-        rows.into_iter()
-            .map(|row| {
-                let sealed = SealedSecret {
-                    ciphertext: row.secret_ciphertext,
-                    nonce: row.secret_nonce,
-                    key_id: row.secret_key_id,
-                };
-                Ok(DueDelivery {
-                    delivery_id: row.delivery_id,
-                    attempt: row.attempt,
-                    event_id: row.event_id,
-                    event_type: EventKind::parse(&row.event_type)?,
-                    workspace: UserId::parse(&row.workspace)?,
-                    sequence: row.sequence,
-                    event_created_at: row.event_created_at,
-                    data_json: row.data_json,
-                    endpoint_id: row.endpoint_id,
-                    url: row.url,
-                    secret: keys.open(&sealed, &webhook_secret_context(&row.scope))?,
-                })
+        // One row this replica cannot read (a secret under a key it does not hold yet, an event
+        // type of a newer version) must not hold back the others: it is logged and left to its
+        // lease, for a replica that can.
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let (delivery, event) = (row.delivery_id, row.event_id);
+                decode_claimed(keys, row)
+                    .inspect_err(|error| {
+                        tracing::warn!(%error, delivery, %event, "cannot read a claimed webhook delivery; leaving it to its lease");
+                    })
+                    .ok()
             })
-            .collect()
+            .collect())
     }
 
     async fn record_attempt_row(

@@ -762,3 +762,35 @@ async fn a_job_the_rescuer_fails_for_good_reports_sync_failed_and_a_requeued_one
         "one delivery for the subscribed endpoint"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_this_replica_cannot_read_does_not_hold_back_the_others() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = connected(&store, "unreadable").await;
+    let readable = subscribe(&store, Some(&u), &[EventKind::SyncCompleted]).await;
+    subscribe(&store, None, &[EventKind::SyncCompleted]).await;
+    let lease = claimed(&store, &u).await;
+    store
+        .end_run(
+            &lease,
+            completed(counts(), false, None, grant(&store, &u).await),
+        )
+        .await
+        .unwrap();
+    // The every-workspace endpoint's secret no longer opens (as under a key this replica lacks).
+    let mut connection = database.connect().await;
+    connection
+        .batch_execute(
+            "UPDATE webhook_endpoints SET secret_ciphertext = '\\x00'::bytea WHERE user_id IS NULL",
+        )
+        .await
+        .unwrap();
+
+    let claims = store
+        .claim_deliveries(now() + TimeDelta::seconds(1), TimeDelta::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 1, "the readable delivery is handed out");
+    assert_eq!(claims[0].secret, readable);
+}
