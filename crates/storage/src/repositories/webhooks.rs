@@ -42,7 +42,9 @@ pub(crate) fn webhook_secret_context(scope: &str) -> String {
 /// The events of a run's end, for the workspace `$1`, written at `$5`: only those an endpoint
 /// of the workspace or of every workspace subscribed to, numbered after the workspace's last
 /// sequence, each with one delivery per subscribed endpoint, due at once. A `sync.completed`
-/// among them moves the workspace's reported change-feed position to `$6`.
+/// among them moves the workspace's reported change-feed position to `$6`. The endpoints are
+/// key-share locked, so one deleted since the statement's snapshot gets no delivery instead of
+/// failing the end's transaction on the deliveries' foreign key.
 const WRITE_EVENTS: &str = "
     WITH drafted AS (
         SELECT d.id, d.type, d.data::jsonb AS data, d.ord
@@ -71,7 +73,8 @@ const WRITE_EVENTS: &str = "
     INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at)
     SELECT e.id, w.id, $5
     FROM events e
-    JOIN webhook_endpoints w ON coalesce(w.user_id, '') IN ($1, '') AND e.type = ANY (w.events)";
+    JOIN webhook_endpoints w ON coalesce(w.user_id, '') IN ($1, '') AND e.type = ANY (w.events)
+    FOR KEY SHARE OF w";
 
 /// Writes a run's end's events into the outbox, inside the end's transaction (one statement);
 /// `changes_until` is the change-feed position a `sync.completed` among them reports up to.

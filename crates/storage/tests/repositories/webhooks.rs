@@ -16,6 +16,7 @@ use pulse_domain::{AutoSyncConfig, JobCounts, NewConnection, Secret, UserId};
 use pulse_storage::testing::TestDatabase;
 use pulse_storage::{KeyRing, PgStore, generate_key};
 
+use crate::run_end::waiting_backend;
 use crate::support::{at, claimed, completed, count, failed, grant, now, user};
 
 /// A connected user with auto-sync on.
@@ -793,4 +794,40 @@ async fn a_delivery_this_replica_cannot_read_does_not_hold_back_the_others() {
         .unwrap();
     assert_eq!(claims.len(), 1, "the readable delivery is handed out");
     assert_eq!(claims[0].secret, readable);
+}
+
+#[tokio::test]
+async fn an_endpoint_deleted_while_a_run_ends_gets_no_delivery_and_the_end_commits() {
+    let database = TestDatabase::new().await;
+    let store = database.store();
+    let u = connected(&store, "deleting").await;
+    subscribe(&store, Some(&u), &[EventKind::SyncCompleted]).await;
+    let lease = claimed(&store, &u).await;
+
+    // The endpoint's deletion is written but not committed when the run's end reaches it.
+    let mut deleter = database.connect().await;
+    deleter
+        .batch_execute("BEGIN; DELETE FROM webhook_endpoints WHERE user_id = 'deleting'")
+        .await
+        .unwrap();
+    let ending = {
+        let store = store.clone();
+        let lease = lease.clone();
+        let end = completed(counts(), false, None, grant(&store, &u).await);
+        tokio::spawn(async move { store.end_run(&lease, end).await })
+    };
+    waiting_backend(&database).await;
+    deleter.batch_execute("COMMIT").await.unwrap();
+
+    let ended = ending.await.expect("the end task ran");
+    assert!(ended.is_ok(), "the end commits: {ended:?}");
+    assert_eq!(
+        count(
+            &database,
+            "SELECT count(*) AS count FROM webhook_deliveries"
+        )
+        .await,
+        0,
+        "no delivery for the deleted endpoint"
+    );
 }
