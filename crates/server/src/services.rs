@@ -160,10 +160,17 @@ impl PreparedScheduler {
                 shutdown.clone(),
             )
         });
-        tokio::join!(
-            self.scheduler.run(shutdown.clone()),
-            self.deliverer.run(shutdown.clone())
-        );
+        // The delivery loop runs as a task of its own: whatever a receiver answers, a panic there
+        // cannot take the scheduler and the API with it (the outbox keeps the events).
+        let deliverer = self.deliverer;
+        let delivering = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { deliverer.run(shutdown).await }
+        });
+        self.scheduler.run(shutdown.clone()).await;
+        if let Err(error) = delivering.await {
+            tracing::error!(%error, "[webhooks] the delivery loop ended abnormally; undelivered events wait in the outbox for the next start");
+        }
         if let Some(listener) = listener
             && let Err(error) = listener.await
         {
