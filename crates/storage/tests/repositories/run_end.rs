@@ -6,10 +6,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::Integer;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use pulse_domain::ports::{
-    ConfigRepository, ConnectionRepository, JobQueue, JobRepository, RunEnd, RunEnding,
-    SyncRunStore,
+    ConfigRepository, ConnectionRepository, JobQueue, JobRepository, SyncRunStore,
 };
-use pulse_domain::schedule::{FailureKind, SyncFailure};
 use pulse_domain::{
     AutoSyncConfig, ConnectionStatus, JobCounts, JobStatus, NewConnection, PausedReason, Secret,
     UserId,
@@ -17,7 +15,7 @@ use pulse_domain::{
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 
-use crate::support::{at, claimed, completed, grant, now, user};
+use crate::support::{at, claimed, completed, grant, now, refused, user};
 
 fn new_connection(u: &UserId, account: &str) -> NewConnection {
     NewConnection {
@@ -76,6 +74,33 @@ pub(crate) async fn waiting_backend(database: &TestDatabase) -> i32 {
     }
 }
 
+/// Runs `ending` (a run's end for `user_id`) while another session holds the user's schedule
+/// row, so the end blocks inside its transaction after its earlier writes; terminates the end's
+/// database connection there and returns what the end reported.
+pub(crate) async fn cut_off_while_the_schedule_is_held<T: Send + 'static>(
+    database: &TestDatabase,
+    user_id: &str,
+    ending: impl Future<Output = T> + Send + 'static,
+) -> T {
+    let mut holder = database.connect().await;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM google_contacts_auto_sync_config
+             WHERE user_id = '{user_id}' FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let ending = tokio::spawn(ending);
+    let blocked = waiting_backend(database).await;
+    let mut killer = database.connect().await;
+    killer
+        .batch_execute(&format!("SELECT pg_terminate_backend({blocked})"))
+        .await
+        .unwrap();
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    ending.await.expect("the end task ran")
+}
+
 #[tokio::test]
 async fn a_run_end_cut_off_half_way_leaves_everything_as_before_and_the_rescued_job_completes() {
     let database = TestDatabase::new().await;
@@ -96,30 +121,13 @@ async fn a_run_end_cut_off_half_way_leaves_everything_as_before_and_the_rescued_
         ..JobCounts::default()
     };
 
-    // Another session holds the schedule's row, so the end blocks after writing the job and the
-    // sync token inside its transaction; its database connection is then terminated.
-    let mut holder = database.connect().await;
-    holder
-        .batch_execute(
-            "BEGIN; SELECT 1 FROM google_contacts_auto_sync_config
-             WHERE user_id = 'cut-off' FOR UPDATE",
-        )
-        .await
-        .unwrap();
-    let ending = {
+    let result = cut_off_while_the_schedule_is_held(&database, "cut-off", {
         let store = store.clone();
         let lease = lease.clone();
         let end = completed(counts, false, Some("token-new"), grant(&store, &u).await);
-        tokio::spawn(async move { store.end_run(&lease, end).await })
-    };
-    let blocked = waiting_backend(&database).await;
-    let mut killer = database.connect().await;
-    killer
-        .batch_execute(&format!("SELECT pg_terminate_backend({blocked})"))
-        .await
-        .unwrap();
-    holder.batch_execute("ROLLBACK").await.unwrap();
-    let result = ending.await.expect("the end task ran");
+        async move { store.end_run(&lease, end).await }
+    })
+    .await;
     assert!(
         result.is_err(),
         "the cut-off end reports an error: {result:?}"
@@ -173,21 +181,6 @@ async fn a_run_end_cut_off_half_way_leaves_everything_as_before_and_the_rescued_
     assert_eq!(config.consecutive_failures, 0);
     assert_eq!(config.last_error, None);
     assert_eq!(config.updated_at, Some(finished_at));
-}
-
-fn refused(grant: Option<i64>) -> RunEnd {
-    RunEnd {
-        counts: JobCounts::default(),
-        finished_at: now(),
-        grant,
-        ending: RunEnding::Failed {
-            failure: SyncFailure {
-                kind: FailureKind::Authorization,
-                message: "Google access was revoked; reconnect Google".to_owned(),
-            },
-            jitter: 0.0,
-        },
-    }
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 //! schedule are all written together or not at all.
 
 use chrono::TimeDelta;
-use diesel_async::SimpleAsyncConnection;
 use pulse_domain::ports::{
     ConfigRepository, ConnectionRepository, JobQueue, JobRepository, StoreError, SyncRunStore,
 };
@@ -11,7 +10,7 @@ use pulse_domain::{AutoSyncConfig, JobCounts, JobStatus, NewConnection, Secret, 
 use pulse_storage::PgStore;
 use pulse_storage::testing::TestDatabase;
 
-use crate::run_end::waiting_backend;
+use crate::run_end::cut_off_while_the_schedule_is_held;
 use crate::support::{claimed, completed, draft, grant, live, now, page, seed_profiles, user};
 
 async fn connected(store: &PgStore, id: &str) -> UserId {
@@ -136,40 +135,25 @@ async fn an_end_cut_off_after_its_last_page_leaves_the_page_unwritten() {
     let lease = claimed(&store, &u).await;
     let job_before = store.find_job(lease.job_id).await.unwrap().expect("job");
 
-    // Another session holds the schedule's row: the end writes the page, the job and the token,
-    // then waits for the row, and its connection is terminated there.
-    let mut holder = database.connect().await;
-    holder
-        .batch_execute(
-            "BEGIN; SELECT 1 FROM google_contacts_auto_sync_config
-             WHERE user_id = 'cut' FOR UPDATE",
-        )
-        .await
-        .unwrap();
-    let ending = {
+    // The end writes the page, the job and the token, then waits for the schedule's row.
+    let end = completed(
+        JobCounts::default(),
+        true,
+        Some("token"),
+        grant(&store, &u).await,
+    );
+    let ended = cut_off_while_the_schedule_is_held(&database, "cut", {
         let store = store.clone();
         let lease = lease.clone();
-        let end = completed(
-            JobCounts::default(),
-            true,
-            Some("token"),
-            grant(&store, &u).await,
-        );
-        tokio::spawn(async move {
+        async move {
             let profiles = [draft("people/cut", "c1", "Cut")];
             store
                 .end_run_after_page(&lease, page(&profiles, &[]), end)
                 .await
-        })
-    };
-    let blocked = waiting_backend(&database).await;
-    let mut observer = database.connect().await;
-    observer
-        .batch_execute(&format!("SELECT pg_terminate_backend({blocked})"))
-        .await
-        .unwrap();
-    holder.batch_execute("ROLLBACK").await.unwrap();
-    assert!(ending.await.expect("the end task ran").is_err());
+        }
+    })
+    .await;
+    assert!(ended.is_err());
 
     assert!(live(&store, &u).await.is_empty(), "the page is not written");
     assert_eq!(

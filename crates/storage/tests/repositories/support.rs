@@ -182,3 +182,19 @@ pub async fn live(store: &PgStore, u: &UserId) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// The end of a run whose grant Google refused (reconnect, pause), finished now.
+pub fn refused(grant: Option<i64>) -> RunEnd {
+    RunEnd {
+        counts: JobCounts::default(),
+        finished_at: now(),
+        grant,
+        ending: RunEnding::Failed {
+            failure: SyncFailure {
+                kind: FailureKind::Authorization,
+                message: "Google access was revoked; reconnect Google".to_owned(),
+            },
+            jitter: 0.0,
+        },
+    }
+}

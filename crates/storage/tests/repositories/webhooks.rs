@@ -8,16 +8,15 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use pulse_domain::ports::{
     AttemptOutcome, AttemptRecord, ConfigRepository, ConnectionRepository, JobQueue, JobRepository,
-    NewEndpoint, RunEnd, RunEnding, SyncRunStore, WebhookOutbox, WebhookStore,
+    NewEndpoint, RunEnd, SyncRunStore, WebhookOutbox, WebhookStore,
 };
-use pulse_domain::schedule::{FailureKind, SyncFailure};
 use pulse_domain::webhook::EventKind;
 use pulse_domain::{AutoSyncConfig, JobCounts, NewConnection, Secret, UserId};
 use pulse_storage::testing::TestDatabase;
 use pulse_storage::{KeyRing, PgStore, generate_key};
 
 use crate::run_end::waiting_backend;
-use crate::support::{at, claimed, completed, count, failed, grant, now, user};
+use crate::support::{at, claimed, completed, count, failed, grant, now, refused, user};
 
 /// A connected user with auto-sync on.
 async fn connected(store: &PgStore, id: &str) -> UserId {
@@ -206,21 +205,6 @@ async fn a_completed_run_writes_its_event_with_one_delivery_per_subscribed_endpo
         .await
         .unwrap();
     assert_eq!(events_of(&database, "quiet").await.len(), 1);
-}
-
-fn refused(grant: Option<i64>) -> RunEnd {
-    RunEnd {
-        counts: JobCounts::default(),
-        finished_at: now(),
-        grant,
-        ending: RunEnding::Failed {
-            failure: SyncFailure {
-                kind: FailureKind::Authorization,
-                message: "Google access was revoked; reconnect Google".to_owned(),
-            },
-            jitter: 0.0,
-        },
-    }
 }
 
 #[tokio::test]
